@@ -1,0 +1,27 @@
+//! The one channel every event source sends into and the shell's loop receives from.
+//!
+//! Sources (watcher, process waiters, readiness checks, timers, signals, keys) only send;
+//! nothing here decides anything.
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+
+use crate::engine::Event;
+
+/// One message to the shell's loop.
+#[derive(Debug)]
+pub enum Input {
+    /// An event for the engine.
+    Event(Event),
+    /// The watcher can no longer watch: the message says why and what to do.
+    WatchFailed(String),
+    /// A burst of file events was filtered out completely (shown with -v).
+    Ignored(Vec<PathBuf>),
+}
+
+pub type Sender = mpsc::Sender<Input>;
+pub type Receiver = mpsc::Receiver<Input>;
+
+pub fn channel() -> (Sender, Receiver) {
+    mpsc::channel()
+}

@@ -1,0 +1,886 @@
+//! The reload loop's rules as a pure state machine: `Engine::step(Event) -> Vec<Action>`.
+//!
+//! No I/O, no clocks, no threads: the shell feeds events from its sources and carries out the
+//! actions. Every rule of DESIGN.md §1 and §3 lives here and is unit-tested below.
+//! Timings and pids are the shell's business; the engine only knows numbers.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use crate::config::SwapStrategy;
+
+/// A build's number, from 1; a result for any other number than the current build is stale.
+pub type BuildId = u64;
+/// A generation's number, from 1.
+pub type GenId = u64;
+
+/// The paths one debounced burst of file events touched.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChangeSet {
+    pub paths: Vec<PathBuf>,
+    /// The OS dropped events (queue overflow): something changed, the list is incomplete.
+    pub overflow: bool,
+}
+
+/// How a build or a generation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    Code(i32),
+    Signal(i32),
+}
+
+impl ExitStatus {
+    pub fn success(self) -> bool {
+        self == ExitStatus::Code(0)
+    }
+}
+
+/// Why a generation is not ready.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotReady {
+    /// `ready_timeout` passed without a sign of readiness.
+    Timeout,
+    /// The readiness check itself could not run (e.g. a probe address that does not parse).
+    Failed(String),
+}
+
+/// What the user asked for by key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Manual {
+    /// Build now and swap, as if a file had changed.
+    Rebuild,
+    /// Restart the run command with the current build, without building.
+    Restart,
+}
+
+/// Something that happened, fed to [`Engine::step`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// hotdev is up: build (or run) the first time.
+    Start,
+    /// Watched files changed.
+    Changed(ChangeSet),
+    /// A key or command asked for a build or restart.
+    Manual(Manual),
+    /// A build's process group is gone.
+    BuildFinished { id: BuildId, status: ExitStatus },
+    /// A build could not be started at all (e.g. the program does not exist).
+    BuildSpawnFailed { id: BuildId },
+    /// A build ran past `build.timeout`.
+    BuildTimedOut { id: BuildId },
+    /// A generation could not be started at all.
+    SpawnFailed { generation: GenId },
+    /// A generation passed its readiness check.
+    Ready { generation: GenId },
+    /// A generation failed its readiness check.
+    NotReady { generation: GenId, reason: NotReady },
+    /// Every process of a generation's process group is gone.
+    Exited { generation: GenId, status: ExitStatus },
+    /// A generation asked to stop is still running after `stop_timeout`.
+    StopTimedOut { generation: GenId },
+    /// Ctrl-C, SIGTERM, SIGHUP or `q`: stop everything and exit.
+    Shutdown,
+}
+
+/// What the shell must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Run the build command.
+    StartBuild { id: BuildId, changes: ChangeSet },
+    /// Kill the build's process group; no result is awaited.
+    CancelBuild { id: BuildId },
+    /// Start the run command as a new generation and watch its readiness. `previous` is the
+    /// generation it replaces, if any, for messages.
+    StartGeneration { generation: GenId, previous: Option<GenId> },
+    /// Graceful stop: `stop_signal` to the process group, arm the `stop_timeout` timer.
+    StopGeneration { generation: GenId },
+    /// SIGKILL the process group now.
+    KillGeneration { generation: GenId },
+    /// Send `reload_signal` to the generation (strategy `signal`).
+    ReloadGeneration { generation: GenId },
+    /// Tell the user about a decision.
+    Report(Note),
+    /// Everything has stopped: exit.
+    Exit,
+}
+
+/// Decisions worth a line of output. Effects (spawned, exited, timings) are reported by the
+/// shell, which knows pids and clocks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// A build failed; `serving` keeps running (if any).
+    BuildFailedKeeping { serving: Option<GenId> },
+    /// A change arrived during a build: it was cancelled for a fresh one.
+    BuildSuperseded { cancelled: BuildId },
+    /// The candidate of an overlap swap failed; `kept` keeps serving.
+    RolledBack { failed: GenId, kept: Option<GenId> },
+    /// A generation exited without being asked: hotdev waits for the next change.
+    ExitedOnItsOwn { generation: GenId, status: ExitStatus },
+    /// A generation ignored its stop signal and is being killed.
+    StopTimedOut { generation: GenId },
+    /// The generation did not become ready; under restart it keeps running.
+    NotReady { generation: GenId, reason: NotReady },
+    /// Nothing is running and nothing to do until the next change.
+    WaitingForChange,
+    /// Shutting down: waiting for these to stop.
+    ShuttingDown,
+}
+
+/// The engine's fixed parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// Whether a build command is configured; without one a change restarts directly.
+    pub has_build: bool,
+    pub strategy: SwapStrategy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Build {
+    Idle,
+    Running(BuildId),
+}
+
+/// The reload loop's state.
+#[derive(Debug)]
+pub struct Engine {
+    settings: Settings,
+    last_build: BuildId,
+    last_generation: GenId,
+    build: Build,
+    /// The generation that serves (or is starting under restart).
+    serving: Option<GenId>,
+    /// Overlap: the new generation that is not ready yet.
+    candidate: Option<GenId>,
+    /// Generations asked to stop that have not exited yet.
+    stopping: BTreeSet<GenId>,
+    /// Restart: a new generation starts as soon as `stopping` is empty.
+    start_when_stopped: Option<Option<GenId>>,
+    shutting_down: bool,
+    /// A successful build exists, so a manual restart has something to run.
+    have_build: bool,
+}
+
+impl Engine {
+    pub fn new(settings: Settings) -> Self {
+        Engine {
+            settings,
+            last_build: 0,
+            last_generation: 0,
+            build: Build::Idle,
+            serving: None,
+            candidate: None,
+            stopping: BTreeSet::new(),
+            start_when_stopped: None,
+            shutting_down: false,
+            have_build: !settings.has_build,
+        }
+    }
+
+    /// The generation that currently serves, if any.
+    pub fn serving(&self) -> Option<GenId> {
+        self.serving
+    }
+
+    /// Whether a build is running.
+    pub fn building(&self) -> bool {
+        matches!(self.build, Build::Running(_))
+    }
+
+    /// Feed one event; returns the actions to carry out, in order.
+    pub fn step(&mut self, event: Event) -> Vec<Action> {
+        let mut out = Vec::new();
+        if self.shutting_down {
+            self.step_shutting_down(event, &mut out);
+            return out;
+        }
+        match event {
+            Event::Start => self.build_or_swap(ChangeSet::default(), &mut out),
+            Event::Changed(changes) => self.build_or_swap(changes, &mut out),
+            Event::Manual(Manual::Rebuild) => self.build_or_swap(ChangeSet::default(), &mut out),
+            Event::Manual(Manual::Restart) => {
+                if self.have_build {
+                    self.swap(&mut out);
+                } else {
+                    self.build_or_swap(ChangeSet::default(), &mut out);
+                }
+            }
+            Event::BuildFinished { id, status } => {
+                if self.build != Build::Running(id) {
+                    return out; // a cancelled build's late result
+                }
+                self.build = Build::Idle;
+                if status.success() {
+                    self.have_build = true;
+                    self.swap(&mut out);
+                } else {
+                    self.build_failed(&mut out);
+                }
+            }
+            Event::BuildSpawnFailed { id } => {
+                if self.build == Build::Running(id) {
+                    self.build = Build::Idle;
+                    self.build_failed(&mut out);
+                }
+            }
+            Event::BuildTimedOut { id } => {
+                if self.build == Build::Running(id) {
+                    self.build = Build::Idle;
+                    out.push(Action::CancelBuild { id });
+                    self.build_failed(&mut out);
+                }
+            }
+            Event::SpawnFailed { generation } => self.gone(generation, None, &mut out),
+            Event::Exited { generation, status } => self.gone(generation, Some(status), &mut out),
+            Event::Ready { generation } => {
+                if self.candidate == Some(generation) {
+                    self.candidate = None;
+                    if let Some(old) = self.serving.replace(generation) {
+                        self.stop(old, &mut out);
+                    }
+                }
+            }
+            Event::NotReady { generation, reason } => {
+                if self.candidate == Some(generation) {
+                    self.candidate = None;
+                    out.push(Action::Report(Note::NotReady { generation, reason }));
+                    self.stop(generation, &mut out);
+                    out.push(Action::Report(Note::RolledBack {
+                        failed: generation,
+                        kept: self.serving,
+                    }));
+                } else if self.serving == Some(generation) {
+                    out.push(Action::Report(Note::NotReady { generation, reason }));
+                }
+            }
+            Event::StopTimedOut { generation } => {
+                if self.stopping.contains(&generation) {
+                    out.push(Action::Report(Note::StopTimedOut { generation }));
+                    out.push(Action::KillGeneration { generation });
+                }
+            }
+            Event::Shutdown => self.shutdown(&mut out),
+        }
+        out
+    }
+
+    fn step_shutting_down(&mut self, event: Event, out: &mut Vec<Action>) {
+        match event {
+            Event::Exited { generation, .. } | Event::SpawnFailed { generation } => {
+                self.forget(generation);
+                self.exit_if_idle(out);
+            }
+            Event::StopTimedOut { generation } if self.stopping.contains(&generation) => {
+                out.push(Action::Report(Note::StopTimedOut { generation }));
+                out.push(Action::KillGeneration { generation });
+            }
+            // A second request to stop: stop waiting politely.
+            Event::Shutdown => {
+                for &generation in &self.stopping {
+                    out.push(Action::KillGeneration { generation });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn shutdown(&mut self, out: &mut Vec<Action>) {
+        self.shutting_down = true;
+        if let Build::Running(id) = self.build {
+            self.build = Build::Idle;
+            out.push(Action::CancelBuild { id });
+        }
+        self.start_when_stopped = None;
+        for generation in [self.candidate.take(), self.serving.take()].into_iter().flatten() {
+            self.stop(generation, out);
+        }
+        if !self.stopping.is_empty() {
+            out.push(Action::Report(Note::ShuttingDown));
+        }
+        self.exit_if_idle(out);
+    }
+
+    fn exit_if_idle(&mut self, out: &mut Vec<Action>) {
+        if self.stopping.is_empty() && self.serving.is_none() && self.candidate.is_none() {
+            out.push(Action::Exit);
+        }
+    }
+
+    /// A change or a manual rebuild: build, or swap directly when there is no build step.
+    fn build_or_swap(&mut self, changes: ChangeSet, out: &mut Vec<Action>) {
+        if !self.settings.has_build {
+            self.swap(out);
+            return;
+        }
+        if let Build::Running(id) = self.build {
+            out.push(Action::CancelBuild { id });
+            out.push(Action::Report(Note::BuildSuperseded { cancelled: id }));
+        }
+        self.last_build += 1;
+        self.build = Build::Running(self.last_build);
+        out.push(Action::StartBuild {
+            id: self.last_build,
+            changes,
+        });
+    }
+
+    fn build_failed(&mut self, out: &mut Vec<Action>) {
+        out.push(Action::Report(Note::BuildFailedKeeping {
+            serving: self.serving,
+        }));
+    }
+
+    /// A good build is there: replace the serving generation by the strategy.
+    fn swap(&mut self, out: &mut Vec<Action>) {
+        let previous = self.serving;
+        match (self.settings.strategy, previous) {
+            (SwapStrategy::Signal, Some(generation)) => {
+                out.push(Action::ReloadGeneration { generation });
+            }
+            (SwapStrategy::Overlap, Some(_)) => {
+                // A candidate still starting is stale now: the newer build replaces it.
+                if let Some(stale) = self.candidate.take() {
+                    self.stop(stale, out);
+                }
+                let generation = self.next_generation();
+                self.candidate = Some(generation);
+                out.push(Action::StartGeneration {
+                    generation,
+                    previous,
+                });
+            }
+            (SwapStrategy::Restart, Some(old)) => {
+                self.serving = None;
+                self.stop(old, out);
+                self.start_when_stopped = Some(previous);
+            }
+            (_, None) => {
+                if let Some(stale) = self.candidate.take() {
+                    self.stop(stale, out);
+                }
+                if self.stopping.is_empty() {
+                    self.start_serving(None, out);
+                } else {
+                    // The previous generation is still stopping (e.g. a restart in progress).
+                    self.start_when_stopped = Some(self.start_when_stopped.flatten());
+                }
+            }
+        }
+    }
+
+    fn start_serving(&mut self, previous: Option<GenId>, out: &mut Vec<Action>) {
+        let generation = self.next_generation();
+        self.serving = Some(generation);
+        out.push(Action::StartGeneration {
+            generation,
+            previous,
+        });
+    }
+
+    fn next_generation(&mut self) -> GenId {
+        self.last_generation += 1;
+        self.last_generation
+    }
+
+    fn stop(&mut self, generation: GenId, out: &mut Vec<Action>) {
+        if self.stopping.insert(generation) {
+            out.push(Action::StopGeneration { generation });
+        }
+    }
+
+    fn forget(&mut self, generation: GenId) {
+        self.stopping.remove(&generation);
+        if self.serving == Some(generation) {
+            self.serving = None;
+        }
+        if self.candidate == Some(generation) {
+            self.candidate = None;
+        }
+    }
+
+    /// A generation's process group is gone (or never started).
+    fn gone(&mut self, generation: GenId, status: Option<ExitStatus>, out: &mut Vec<Action>) {
+        let asked = self.stopping.remove(&generation);
+        if self.candidate == Some(generation) {
+            self.candidate = None;
+            if let Some(status) = status {
+                out.push(Action::Report(Note::ExitedOnItsOwn { generation, status }));
+            }
+            out.push(Action::Report(Note::RolledBack {
+                failed: generation,
+                kept: self.serving,
+            }));
+        } else if self.serving == Some(generation) {
+            self.serving = None;
+            if let (false, Some(status)) = (asked, status) {
+                out.push(Action::Report(Note::ExitedOnItsOwn { generation, status }));
+            }
+            out.push(Action::Report(Note::WaitingForChange));
+        }
+        if self.stopping.is_empty() {
+            if let Some(previous) = self.start_when_stopped.take() {
+                self.start_serving(previous, out);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine(strategy: SwapStrategy) -> Engine {
+        Engine::new(Settings {
+            has_build: true,
+            strategy,
+        })
+    }
+
+    fn change(path: &str) -> Event {
+        Event::Changed(ChangeSet {
+            paths: vec![PathBuf::from(path)],
+            overflow: false,
+        })
+    }
+
+    fn ok(id: BuildId) -> Event {
+        Event::BuildFinished {
+            id,
+            status: ExitStatus::Code(0),
+        }
+    }
+
+    fn failed(id: BuildId) -> Event {
+        Event::BuildFinished {
+            id,
+            status: ExitStatus::Code(1),
+        }
+    }
+
+    fn exited(generation: GenId) -> Event {
+        Event::Exited {
+            generation,
+            status: ExitStatus::Signal(15),
+        }
+    }
+
+    fn start(generation: GenId, previous: Option<GenId>) -> Action {
+        Action::StartGeneration {
+            generation,
+            previous,
+        }
+    }
+
+    fn only_effects(actions: Vec<Action>) -> Vec<Action> {
+        actions
+            .into_iter()
+            .filter(|a| !matches!(a, Action::Report(_)))
+            .collect()
+    }
+
+    /// Runs start → build 1 ok → generation 1 running.
+    fn serving_first(e: &mut Engine) {
+        assert!(matches!(e.step(Event::Start)[..], [Action::StartBuild { id: 1, .. }]));
+        assert_eq!(e.step(ok(1)), vec![start(1, None)]);
+    }
+
+    #[test]
+    fn start_builds_then_runs_generation_one() {
+        let mut e = engine(SwapStrategy::Restart);
+        serving_first(&mut e);
+        assert_eq!(e.serving(), Some(1));
+    }
+
+    #[test]
+    fn without_build_step_start_and_change_run_directly() {
+        let mut e = Engine::new(Settings {
+            has_build: false,
+            strategy: SwapStrategy::Restart,
+        });
+        assert_eq!(e.step(Event::Start), vec![start(1, None)]);
+        assert_eq!(
+            e.step(change("main.go")),
+            vec![Action::StopGeneration { generation: 1 }]
+        );
+        assert_eq!(e.step(exited(1)), vec![start(2, Some(1))]);
+    }
+
+    #[test]
+    fn change_starts_a_build_with_the_changed_paths() {
+        let mut e = engine(SwapStrategy::Restart);
+        serving_first(&mut e);
+        let actions = e.step(change("main.go"));
+        assert_eq!(
+            actions,
+            vec![Action::StartBuild {
+                id: 2,
+                changes: ChangeSet {
+                    paths: vec![PathBuf::from("main.go")],
+                    overflow: false
+                }
+            }]
+        );
+    }
+
+    #[test]
+    fn old_generation_keeps_serving_while_building() {
+        let mut e = engine(SwapStrategy::Restart);
+        serving_first(&mut e);
+        let actions = e.step(change("main.go"));
+        assert!(!actions.iter().any(|a| matches!(a, Action::StopGeneration { .. })));
+        assert_eq!(e.serving(), Some(1));
+    }
+
+    #[test]
+    fn change_during_build_cancels_it_and_starts_a_fresh_one() {
+        let mut e = engine(SwapStrategy::Restart);
+        serving_first(&mut e);
+        e.step(change("a.go"));
+        let actions = only_effects(e.step(change("b.go")));
+        assert_eq!(actions[0], Action::CancelBuild { id: 2 });
+        assert!(matches!(actions[1], Action::StartBuild { id: 3, .. }));
+    }
+
+    #[test]
+    fn result_of_a_cancelled_build_is_ignored() {
+        let mut e = engine(SwapStrategy::Restart);
+        serving_first(&mut e);
+        e.step(change("a.go"));
+        e.step(change("b.go"));
+        assert_eq!(e.step(ok(2)), vec![]);
+        assert_eq!(e.step(failed(2)), vec![]);
+        assert_eq!(e.step(ok(3)), vec![Action::StopGeneration { generation: 1 }]);
+    }
+
+    #[test]
+    fn failed_build_keeps_the_old_generation_serving() {
+        let mut e = engine(SwapStrategy::Restart);
+        serving_first(&mut e);
+        e.step(change("main.go"));
+        assert_eq!(
+            e.step(failed(2)),
+            vec![Action::Report(Note::BuildFailedKeeping { serving: Some(1) })]
+        );
+        assert_eq!(e.serving(), Some(1));
+        // The next change tries again.
+        assert!(matches!(e.step(change("main.go"))[..], [Action::StartBuild { id: 3, .. }]));
+    }
+
+    #[test]
+    fn failed_first_build_runs_nothing_and_waits() {
+        let mut e = engine(SwapStrategy::Restart);
+        e.step(Event::Start);
+        assert_eq!(
+            e.step(failed(1)),
+            vec![Action::Report(Note::BuildFailedKeeping { serving: None })]
+        );
+        assert!(matches!(e.step(change("x.go"))[..], [Action::StartBuild { id: 2, .. }]));
+        assert_eq!(e.step(ok(2)), vec![start(1, None)]);
+    }
+
+    #[test]
+    fn build_that_cannot_start_counts_as_failed() {
+        let mut e = engine(SwapStrategy::Restart);
+        e.step(Event::Start);
+        assert_eq!(
+            e.step(Event::BuildSpawnFailed { id: 1 }),
+            vec![Action::Report(Note::BuildFailedKeeping { serving: None })]
+        );
+        assert!(!e.building());
+    }
+
+    #[test]
+    fn build_timeout_kills_it_and_keeps_serving() {
+        let mut e = engine(SwapStrategy::Restart);
+        serving_first(&mut e);
+        e.step(change("a.go"));
+        assert_eq!(
+            e.step(Event::BuildTimedOut { id: 2 }),
+            vec![
+                Action::CancelBuild { id: 2 },
+                Action::Report(Note::BuildFailedKeeping { serving: Some(1) })
+            ]
+        );
+        assert_eq!(e.step(Event::BuildTimedOut { id: 2 }), vec![]);
+    }
+
+    #[test]
+    fn restart_stops_old_before_starting_new() {
+        let mut e = engine(SwapStrategy::Restart);
+        serving_first(&mut e);
+        e.step(change("main.go"));
+        assert_eq!(e.step(ok(2)), vec![Action::StopGeneration { generation: 1 }]);
+        assert_eq!(e.step(exited(1)), vec![start(2, Some(1))]);
+        assert_eq!(e.serving(), Some(2));
+    }
+
+    #[test]
+    fn restart_kills_a_generation_that_ignores_the_stop_signal() {
+        let mut e = engine(SwapStrategy::Restart);
+        serving_first(&mut e);
+        e.step(change("main.go"));
+        e.step(ok(2));
+        assert_eq!(
+            e.step(Event::StopTimedOut { generation: 1 }),
+            vec![
+                Action::Report(Note::StopTimedOut { generation: 1 }),
+                Action::KillGeneration { generation: 1 }
+            ]
+        );
+        assert_eq!(e.step(exited(1)), vec![start(2, Some(1))]);
+        // A late timer for a generation that is gone does nothing.
+        assert_eq!(e.step(Event::StopTimedOut { generation: 1 }), vec![]);
+    }
+
+    #[test]
+    fn two_builds_during_one_stop_start_one_generation() {
+        let mut e = engine(SwapStrategy::Restart);
+        serving_first(&mut e);
+        e.step(change("a.go"));
+        e.step(ok(2));
+        e.step(change("b.go"));
+        assert_eq!(e.step(ok(3)), vec![]);
+        assert_eq!(e.step(exited(1)), vec![start(2, Some(1))]);
+    }
+
+    #[test]
+    fn app_that_exits_on_its_own_is_not_restarted() {
+        let mut e = engine(SwapStrategy::Restart);
+        serving_first(&mut e);
+        let status = ExitStatus::Code(3);
+        assert_eq!(
+            e.step(Event::Exited {
+                generation: 1,
+                status
+            }),
+            vec![
+                Action::Report(Note::ExitedOnItsOwn {
+                    generation: 1,
+                    status
+                }),
+                Action::Report(Note::WaitingForChange)
+            ]
+        );
+        assert_eq!(e.serving(), None);
+        e.step(change("main.go"));
+        assert_eq!(e.step(ok(2)), vec![start(2, None)]);
+    }
+
+    #[test]
+    fn spawn_failure_waits_for_the_next_change() {
+        let mut e = engine(SwapStrategy::Restart);
+        serving_first(&mut e);
+        assert_eq!(
+            e.step(Event::SpawnFailed { generation: 1 }),
+            vec![Action::Report(Note::WaitingForChange)]
+        );
+        assert_eq!(e.serving(), None);
+    }
+
+    #[test]
+    fn overlap_starts_new_before_stopping_old() {
+        let mut e = engine(SwapStrategy::Overlap);
+        serving_first(&mut e);
+        e.step(change("main.go"));
+        assert_eq!(e.step(ok(2)), vec![start(2, Some(1))]);
+        assert_eq!(e.serving(), Some(1));
+        assert_eq!(
+            e.step(Event::Ready { generation: 2 }),
+            vec![Action::StopGeneration { generation: 1 }]
+        );
+        assert_eq!(e.serving(), Some(2));
+        assert_eq!(e.step(exited(1)), vec![]);
+    }
+
+    #[test]
+    fn overlap_candidate_that_exits_rolls_back_to_the_old_one() {
+        let mut e = engine(SwapStrategy::Overlap);
+        serving_first(&mut e);
+        e.step(change("main.go"));
+        e.step(ok(2));
+        let status = ExitStatus::Code(1);
+        assert_eq!(
+            e.step(Event::Exited {
+                generation: 2,
+                status
+            }),
+            vec![
+                Action::Report(Note::ExitedOnItsOwn {
+                    generation: 2,
+                    status
+                }),
+                Action::Report(Note::RolledBack {
+                    failed: 2,
+                    kept: Some(1)
+                })
+            ]
+        );
+        assert_eq!(e.serving(), Some(1));
+        // The next good build swaps in.
+        e.step(change("main.go"));
+        assert_eq!(e.step(ok(3)), vec![start(3, Some(1))]);
+    }
+
+    #[test]
+    fn overlap_candidate_that_never_gets_ready_is_stopped_and_old_kept() {
+        let mut e = engine(SwapStrategy::Overlap);
+        serving_first(&mut e);
+        e.step(change("main.go"));
+        e.step(ok(2));
+        let actions = e.step(Event::NotReady {
+            generation: 2,
+            reason: NotReady::Timeout,
+        });
+        assert_eq!(
+            only_effects(actions.clone()),
+            vec![Action::StopGeneration { generation: 2 }]
+        );
+        assert!(actions.contains(&Action::Report(Note::RolledBack {
+            failed: 2,
+            kept: Some(1)
+        })));
+        assert_eq!(e.serving(), Some(1));
+        // Its exit after the stop is quiet and changes nothing.
+        assert_eq!(e.step(exited(2)), vec![]);
+        assert_eq!(e.serving(), Some(1));
+    }
+
+    #[test]
+    fn overlap_newer_build_replaces_a_candidate_still_starting() {
+        let mut e = engine(SwapStrategy::Overlap);
+        serving_first(&mut e);
+        e.step(change("a.go"));
+        e.step(ok(2));
+        e.step(change("b.go"));
+        assert_eq!(
+            e.step(ok(3)),
+            vec![Action::StopGeneration { generation: 2 }, start(3, Some(1))]
+        );
+        // The stale candidate's readiness is ignored.
+        assert_eq!(e.step(Event::Ready { generation: 2 }), vec![]);
+        assert_eq!(
+            e.step(Event::Ready { generation: 3 }),
+            vec![Action::StopGeneration { generation: 1 }]
+        );
+    }
+
+    #[test]
+    fn overlap_with_nothing_serving_starts_directly() {
+        let mut e = engine(SwapStrategy::Overlap);
+        serving_first(&mut e);
+        e.step(exited(1));
+        e.step(change("main.go"));
+        assert_eq!(e.step(ok(2)), vec![start(2, None)]);
+        assert_eq!(e.serving(), Some(2));
+    }
+
+    #[test]
+    fn restart_reports_not_ready_and_keeps_running() {
+        let mut e = engine(SwapStrategy::Restart);
+        serving_first(&mut e);
+        let reason = NotReady::Timeout;
+        assert_eq!(
+            e.step(Event::NotReady {
+                generation: 1,
+                reason: reason.clone()
+            }),
+            vec![Action::Report(Note::NotReady {
+                generation: 1,
+                reason
+            })]
+        );
+        assert_eq!(e.serving(), Some(1));
+    }
+
+    #[test]
+    fn signal_strategy_reloads_in_place() {
+        let mut e = engine(SwapStrategy::Signal);
+        serving_first(&mut e);
+        e.step(change("plugin.go"));
+        assert_eq!(
+            e.step(ok(2)),
+            vec![Action::ReloadGeneration { generation: 1 }]
+        );
+        assert_eq!(e.serving(), Some(1));
+    }
+
+    #[test]
+    fn manual_restart_skips_the_build() {
+        let mut e = engine(SwapStrategy::Restart);
+        serving_first(&mut e);
+        assert_eq!(
+            e.step(Event::Manual(Manual::Restart)),
+            vec![Action::StopGeneration { generation: 1 }]
+        );
+    }
+
+    #[test]
+    fn manual_restart_before_any_good_build_builds() {
+        let mut e = engine(SwapStrategy::Restart);
+        e.step(Event::Start);
+        e.step(failed(1));
+        assert!(matches!(
+            e.step(Event::Manual(Manual::Restart))[..],
+            [Action::StartBuild { id: 2, .. }]
+        ));
+    }
+
+    #[test]
+    fn manual_rebuild_builds() {
+        let mut e = engine(SwapStrategy::Restart);
+        serving_first(&mut e);
+        assert!(matches!(
+            e.step(Event::Manual(Manual::Rebuild))[..],
+            [Action::StartBuild { id: 2, .. }]
+        ));
+    }
+
+    #[test]
+    fn shutdown_with_nothing_running_exits_at_once() {
+        let mut e = engine(SwapStrategy::Restart);
+        assert_eq!(e.step(Event::Shutdown), vec![Action::Exit]);
+    }
+
+    #[test]
+    fn shutdown_cancels_build_stops_generations_then_exits() {
+        let mut e = engine(SwapStrategy::Overlap);
+        serving_first(&mut e);
+        e.step(change("a.go"));
+        e.step(ok(2)); // candidate 2 starting
+        e.step(change("b.go")); // build 3 running
+        let actions = only_effects(e.step(Event::Shutdown));
+        assert_eq!(
+            actions,
+            vec![
+                Action::CancelBuild { id: 3 },
+                Action::StopGeneration { generation: 2 },
+                Action::StopGeneration { generation: 1 },
+            ]
+        );
+        assert_eq!(e.step(ok(3)), vec![]);
+        assert_eq!(e.step(change("c.go")), vec![]);
+        assert_eq!(e.step(exited(1)), vec![]);
+        assert_eq!(e.step(exited(2)), vec![Action::Exit]);
+    }
+
+    #[test]
+    fn second_shutdown_kills_what_is_still_stopping() {
+        let mut e = engine(SwapStrategy::Restart);
+        serving_first(&mut e);
+        e.step(Event::Shutdown);
+        assert_eq!(
+            e.step(Event::Shutdown),
+            vec![Action::KillGeneration { generation: 1 }]
+        );
+        assert_eq!(e.step(exited(1)), vec![Action::Exit]);
+    }
+
+    #[test]
+    fn shutdown_during_restart_gap_starts_nothing_new() {
+        let mut e = engine(SwapStrategy::Restart);
+        serving_first(&mut e);
+        e.step(change("a.go"));
+        e.step(ok(2)); // stopping 1, start pending
+        e.step(Event::Shutdown);
+        assert_eq!(e.step(exited(1)), vec![Action::Exit]);
+    }
+}
