@@ -17,6 +17,8 @@ pub enum Input {
     WatchFailed(String),
     /// A burst of file events was filtered out completely (shown with -v).
     Ignored(Vec<PathBuf>),
+    /// hotdev received SIGINT, SIGTERM or SIGHUP (the signal number).
+    Signal(i32),
 }
 
 pub type Sender = mpsc::Sender<Input>;
