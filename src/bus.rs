@@ -19,6 +19,8 @@ pub enum Input {
     Ignored(Vec<PathBuf>),
     /// hotdev received SIGINT, SIGTERM or SIGHUP (the signal number).
     Signal(i32),
+    /// The user pressed a command key.
+    Key(crate::keys::Key),
 }
 
 pub type Sender = mpsc::Sender<Input>;

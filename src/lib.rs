@@ -9,6 +9,7 @@ pub mod config;
 pub mod engine;
 pub mod exit;
 pub mod filter;
+pub mod keys;
 pub mod process;
 pub mod ready;
 pub mod report;
@@ -43,7 +44,8 @@ fn run_cli(cli: Cli) -> u8 {
         Ok(config) => config,
         Err(e) => return fail(exit::USAGE, &e.to_string()),
     };
-    match shell::run(config) {
+    let options = shell::Options { keys: !cli.no_keys };
+    match shell::run(config, options) {
         Ok(code) => code,
         Err(shell::StartError::Usage(m)) => fail(exit::USAGE, &m),
         Err(shell::StartError::Runtime(m)) => fail(exit::FAILURE, &m),

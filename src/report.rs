@@ -91,6 +91,14 @@ pub enum Message<'a> {
         kept: Option<GenId>,
     },
     Waiting,
+    /// `p` pressed: watching paused or resumed.
+    Paused {
+        paused: bool,
+    },
+    /// The key help line.
+    Help {
+        text: &'a str,
+    },
     Shutdown {
         signal: &'a str,
     },
@@ -162,6 +170,13 @@ impl Reporter {
         };
         // A closed stderr must not take hotdev down: it still has processes to stop.
         let _ = writeln!(&self.term, "{line}");
+    }
+
+    /// Clears the screen (the `c` key); a no-op for JSON output or a non-terminal.
+    pub fn clear(&self) {
+        if self.output.format == LogFormat::Human && self.term.is_term() {
+            let _ = self.term.clear_screen();
+        }
     }
 
     fn styled(&self, level: Level, text: &str) -> String {
@@ -374,6 +389,12 @@ fn human_of(message: &Message) -> (Level, String) {
             ),
         ),
         Waiting => (Level::Step, "waiting for a change".to_string()),
+        Paused { paused: true } => (
+            Level::Warn,
+            "paused: changes are noted, nothing builds (p resumes)".to_string(),
+        ),
+        Paused { paused: false } => (Level::Step, "resumed watching".to_string()),
+        Help { text } => (Level::Step, text.to_string()),
         Shutdown { signal } => (
             Level::Step,
             format!("{signal}: stopping everything"),
@@ -502,6 +523,8 @@ fn json_of(message: &Message) -> Value {
             json!({"event": "rolled_back", "failed": failed, "kept": kept})
         }
         Waiting => json!({"event": "waiting"}),
+        Paused { paused } => json!({"event": "paused", "paused": paused}),
+        Help { text } => json!({"event": "help", "text": text}),
         Shutdown { signal } => json!({"event": "shutdown", "signal": signal}),
         Error { message } => json!({"event": "error", "message": message}),
         Exit { code } => json!({"event": "exit", "code": code}),

@@ -12,7 +12,10 @@ use nix::sys::signal::Signal;
 
 use crate::bus::{self, Input, Sender};
 use crate::config::{Config, Readiness};
-use crate::engine::{Action, BuildId, ChangeSet, Engine, Event, GenId, Note, NotReady, Settings};
+use crate::engine::{
+    Action, BuildId, ChangeSet, Engine, Event, GenId, Manual, NotReady, Note, Settings,
+};
+use crate::keys::{self, Key};
 use crate::exit;
 use crate::filter::Filter;
 use crate::process::{self, Output, Spawn};
@@ -51,6 +54,13 @@ struct GenerationRun {
     check: Option<Check>,
 }
 
+/// Choices that are not part of the configuration file.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Read single-key commands when stdin is a terminal.
+    pub keys: bool,
+}
+
 /// Everything the loop carries out actions with.
 struct Shell {
     config: Config,
@@ -64,10 +74,14 @@ struct Shell {
     /// Events produced by carrying out actions (e.g. a spawn that failed), fed back first.
     follow_ups: VecDeque<Event>,
     exit_code: u8,
+    /// `p` pressed: changes are noted but start nothing until resumed.
+    paused: bool,
+    /// A change arrived while paused: resuming builds.
+    missed_while_paused: bool,
 }
 
 /// Runs the reload loop until a shutdown completes; returns the exit code.
-pub fn run(config: Config) -> Result<u8, StartError> {
+pub fn run(config: Config, options: Options) -> Result<u8, StartError> {
     let reporter = Reporter::new(config.output);
     if let Err(e) = process::become_subreaper() {
         // Without it, orphans of a `sh -c` wrapper go to init; stops still signal the group.
@@ -120,6 +134,11 @@ pub fn run(config: Config) -> Result<u8, StartError> {
         });
     }
 
+    let keys = if options.keys {
+        crate::keys::Keys::start(tx.clone())
+    } else {
+        None
+    };
     let mut engine = Engine::new(Settings {
         has_build: config.build.is_some(),
         strategy: config.run.strategy,
@@ -135,8 +154,11 @@ pub fn run(config: Config) -> Result<u8, StartError> {
         generations: BTreeMap::new(),
         follow_ups: VecDeque::new(),
         exit_code: exit::SUCCESS,
+        paused: false,
+        missed_while_paused: false,
     };
     let code = shell.run_loop(&mut engine, &rx);
+    drop(keys);
     drop(watch);
     Ok(code)
 }
@@ -171,10 +193,20 @@ impl Shell {
     /// Turns an input into an engine event, reporting what the engine does not need to see.
     fn take(&mut self, input: Input) -> Option<Event> {
         match input {
+            Input::Event(Event::Changed(changes)) if self.paused => {
+                self.missed_while_paused = true;
+                if self.reporter.verbose() {
+                    self.reporter.report(&Message::Ignored {
+                        paths: &changes.paths,
+                    });
+                }
+                None
+            }
             Input::Event(event) => {
                 self.observe(&event);
                 Some(event)
             }
+            Input::Key(key) => self.key(key),
             Input::Ignored(paths) => {
                 if self.reporter.verbose() {
                     self.reporter.report(&Message::Ignored { paths: &paths });
@@ -190,6 +222,36 @@ impl Shell {
                 let name = Signal::try_from(signal).map(|s| s.as_str()).unwrap_or("signal");
                 self.reporter.report(&Message::Shutdown { signal: name });
                 Some(Event::Shutdown)
+            }
+        }
+    }
+
+    fn key(&mut self, key: Key) -> Option<Event> {
+        match key {
+            Key::Rebuild => Some(Event::Manual(Manual::Rebuild)),
+            Key::Restart => Some(Event::Manual(Manual::Restart)),
+            Key::Quit => {
+                self.reporter.report(&Message::Shutdown { signal: "q" });
+                Some(Event::Shutdown)
+            }
+            Key::Clear => {
+                self.reporter.clear();
+                None
+            }
+            Key::Help => {
+                self.reporter.report(&Message::Help { text: keys::HELP });
+                None
+            }
+            Key::Pause => {
+                self.paused = !self.paused;
+                self.reporter.report(&Message::Paused {
+                    paused: self.paused,
+                });
+                if !self.paused && std::mem::take(&mut self.missed_while_paused) {
+                    // Something changed while paused: catch up with one build.
+                    return Some(Event::Manual(Manual::Rebuild));
+                }
+                None
             }
         }
     }
