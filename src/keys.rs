@@ -66,7 +66,9 @@ impl Keys {
         }
         let saved = termios::tcgetattr(fd).ok()?;
         let mut cbreak = saved.clone();
-        cbreak.local_flags.remove(LocalFlags::ICANON | LocalFlags::ECHO);
+        cbreak
+            .local_flags
+            .remove(LocalFlags::ICANON | LocalFlags::ECHO);
         termios::tcsetattr(fd, SetArg::TCSANOW, &cbreak).ok()?;
         if let Ok(mut slot) = SAVED.get_or_init(|| Mutex::new(None)).lock() {
             *slot = Some(saved);

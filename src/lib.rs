@@ -38,7 +38,12 @@ fn run_cli(cli: Cli) -> u8 {
     }
     let cwd = match std::env::current_dir() {
         Ok(dir) => dir,
-        Err(e) => return fail(exit::USAGE, &format!("cannot read the working directory: {e}")),
+        Err(e) => {
+            return fail(
+                exit::USAGE,
+                &format!("cannot read the working directory: {e}"),
+            );
+        }
     };
     let config = match config::load(&cli, &cwd) {
         Ok(config) => config,

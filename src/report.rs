@@ -188,11 +188,7 @@ impl Reporter {
             Level::Bad => ("✗", Style::new().red().bold()),
         };
         let prefix = Style::new().dim().apply_to("hotdev");
-        format!(
-            "{prefix} {} {}",
-            style.apply_to(mark),
-            style.apply_to(text)
-        )
+        format!("{prefix} {} {}", style.apply_to(mark), style.apply_to(text))
     }
 }
 
@@ -286,11 +282,7 @@ fn human_of(message: &Message) -> (Level, String) {
             let noun = if paths.len() == 1 { "file" } else { "files" };
             (
                 Level::Step,
-                format!(
-                    "{} {noun} changed: {}{more}",
-                    paths.len(),
-                    shown.join(", ")
-                ),
+                format!("{} {noun} changed: {}{more}", paths.len(), shown.join(", ")),
             )
         }
         Ignored { paths } => (
@@ -395,10 +387,7 @@ fn human_of(message: &Message) -> (Level, String) {
         ),
         Paused { paused: false } => (Level::Step, "resumed watching".to_string()),
         Help { text } => (Level::Step, text.to_string()),
-        Shutdown { signal } => (
-            Level::Step,
-            format!("{signal}: stopping everything"),
-        ),
+        Shutdown { signal } => (Level::Step, format!("{signal}: stopping everything")),
         Error { message } => (Level::Bad, message.to_string()),
         Exit { code } => (Level::Detail, format!("exit {code}")),
     }
@@ -447,7 +436,9 @@ fn json_of(message: &Message) -> Value {
             "overflow": overflow,
         }),
         Ignored { paths } => json!({"event": "ignored", "paths": paths}),
-        BuildStarted { build, pid } => json!({"event": "build_started", "build": build, "pid": pid}),
+        BuildStarted { build, pid } => {
+            json!({"event": "build_started", "build": build, "pid": pid})
+        }
         BuildCancelled { build } => json!({"event": "build_cancelled", "build": build}),
         BuildOk { build, duration } => {
             json!({"event": "build_ok", "build": build, "duration_ms": ms(duration)})

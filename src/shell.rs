@@ -15,9 +15,9 @@ use crate::config::{Config, Readiness};
 use crate::engine::{
     Action, BuildId, ChangeSet, Engine, Event, GenId, Manual, NotReady, Note, Settings,
 };
-use crate::keys::{self, Key};
 use crate::exit;
 use crate::filter::Filter;
+use crate::keys::{self, Key};
 use crate::process::{self, Output, Spawn};
 use crate::ready::{self, Check, NotifySocket, Registry};
 use crate::report::{Message, Reporter, format_status};
@@ -98,15 +98,15 @@ pub fn run(config: Config, options: Options) -> Result<u8, StartError> {
             let socket = NotifySocket::open().map_err(|e| {
                 StartError::Runtime(format!("cannot create the readiness socket: {e}"))
             })?;
-            socket
-                .serve(registry.clone(), tx.clone())
-                .map_err(|e| StartError::Runtime(format!("cannot read the readiness socket: {e}")))?;
+            socket.serve(registry.clone(), tx.clone()).map_err(|e| {
+                StartError::Runtime(format!("cannot read the readiness socket: {e}"))
+            })?;
             Some(socket)
         }
         _ => None,
     };
-    let filter = Filter::new(&config.watch, &config.root)
-        .map_err(|e| StartError::Usage(e.to_string()))?;
+    let filter =
+        Filter::new(&config.watch, &config.root).map_err(|e| StartError::Usage(e.to_string()))?;
     let watch = Watch::start(&config.watch, filter, tx.clone())
         .map_err(|e| StartError::Runtime(e.to_string()))?;
     spawn_signal_source(tx.clone()).map_err(|e| StartError::Runtime(e.to_string()))?;
@@ -219,7 +219,9 @@ impl Shell {
                 Some(Event::Shutdown)
             }
             Input::Signal(signal) => {
-                let name = Signal::try_from(signal).map(|s| s.as_str()).unwrap_or("signal");
+                let name = Signal::try_from(signal)
+                    .map(|s| s.as_str())
+                    .unwrap_or("signal");
                 self.reporter.report(&Message::Shutdown { signal: name });
                 Some(Event::Shutdown)
             }
@@ -357,7 +359,8 @@ impl Shell {
             Action::KillGeneration { generation } => {
                 if let Some(run) = self.generations.get(&generation) {
                     let after = run.stop_requested.unwrap_or(run.started).elapsed();
-                    self.reporter.report(&Message::GenerationKilled { generation, after });
+                    self.reporter
+                        .report(&Message::GenerationKilled { generation, after });
                     let _ = process::signal_group(run.pgid, Signal::SIGKILL);
                 }
             }
@@ -404,8 +407,10 @@ impl Shell {
                     ),
                     NotReady::Failed(message) => message,
                 };
-                self.reporter
-                    .report(&Message::GenerationNotReady { generation, reason: reason.clone() });
+                self.reporter.report(&Message::GenerationNotReady {
+                    generation,
+                    reason: reason.clone(),
+                });
             }
             Note::WaitingForChange => self.reporter.report(&Message::Waiting),
             Note::ShuttingDown => {}
@@ -426,7 +431,10 @@ impl Shell {
         match process::spawn(&spawn) {
             Ok(child) => {
                 let pgid = child.pid;
-                self.reporter.report(&Message::BuildStarted { build: id, pid: pgid });
+                self.reporter.report(&Message::BuildStarted {
+                    build: id,
+                    pid: pgid,
+                });
                 self.builds.insert(
                     id,
                     BuildRun {
@@ -463,10 +471,7 @@ impl Shell {
                 message: &format!("cannot reset O_NONBLOCK on the listeners: {e}"),
             });
         }
-        let mut extra_env = vec![(
-            "HOTDEV_GENERATION".to_string(),
-            generation.to_string(),
-        )];
+        let mut extra_env = vec![("HOTDEV_GENERATION".to_string(), generation.to_string())];
         if let Some(notify) = &self.notify {
             extra_env.push((
                 "NOTIFY_SOCKET".to_string(),
