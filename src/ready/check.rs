@@ -1,0 +1,316 @@
+//! The per-generation one-shot ([`Check`]) and the table that maps a notify sender to its
+//! generation ([`Registry`]).
+//!
+//! Exactly one of ready / not ready / cancelled wins; at most one event leaves a check, and none
+//! after it was cancelled. Nothing here does I/O besides sending that one event.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::bus::{Input, Sender};
+use crate::engine::{Event, GenId, NotReady};
+
+/// How a check was settled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Outcome {
+    Ready,
+    NotReady(NotReady),
+}
+
+impl Outcome {
+    fn event(&self, generation: GenId) -> Input {
+        Input::Event(match self {
+            Outcome::Ready => Event::Ready { generation },
+            Outcome::NotReady(reason) => Event::NotReady {
+                generation,
+                reason: reason.clone(),
+            },
+        })
+    }
+}
+
+#[derive(Debug)]
+enum State {
+    Pending,
+    Settled(Outcome),
+    Cancelled,
+}
+
+#[derive(Debug)]
+struct Slot {
+    state: State,
+    /// Where the event goes. A check may be settled before anyone attached a sender (a log
+    /// line or an early `READY=1` can beat the shell's call to `watch`); the event then waits
+    /// here and leaves on [`Check::attach`].
+    tx: Option<Sender>,
+    delivered: bool,
+}
+
+impl Slot {
+    fn deliver(&mut self, generation: GenId) {
+        if self.delivered {
+            return;
+        }
+        if let (State::Settled(outcome), Some(tx)) = (&self.state, &self.tx) {
+            // A closed channel means the shell is gone; nobody is left to tell.
+            let _ = tx.send(outcome.event(generation));
+            self.delivered = true;
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Shared {
+    generation: GenId,
+    slot: Mutex<Slot>,
+    changed: Condvar,
+}
+
+/// One generation's readiness check: whoever settles it first wins, and exactly one
+/// `Event::Ready` / `Event::NotReady` is sent for it (none once cancelled).
+///
+/// Cheap to clone; every clone is the same check.
+#[derive(Debug, Clone)]
+pub struct Check(Arc<Shared>);
+
+impl Check {
+    /// A pending check for `generation`, not known to any [`Registry`] (enough for every kind
+    /// but `notify`).
+    pub fn new(generation: GenId) -> Check {
+        Check(Arc::new(Shared {
+            generation,
+            slot: Mutex::new(Slot {
+                state: State::Pending,
+                tx: None,
+                delivered: false,
+            }),
+            changed: Condvar::new(),
+        }))
+    }
+
+    pub fn generation(&self) -> GenId {
+        self.0.generation
+    }
+
+    /// Names the channel the event goes to; sends it at once if the check is already settled.
+    pub fn attach(&self, tx: Sender) {
+        let mut slot = self.lock();
+        slot.tx.get_or_insert(tx);
+        slot.deliver(self.0.generation);
+    }
+
+    /// Settles the check as ready. Returns whether this call won.
+    pub fn ready(&self) -> bool {
+        self.settle(Outcome::Ready, None)
+    }
+
+    /// Settles the check as not ready. Returns whether this call won.
+    pub fn not_ready(&self, reason: NotReady) -> bool {
+        self.settle(Outcome::NotReady(reason), None)
+    }
+
+    /// The generation exited or was replaced: nothing will be sent for this check any more,
+    /// and every probe or timer working for it stops.
+    pub fn cancel(&self) {
+        let mut slot = self.lock();
+        match slot.state {
+            State::Pending => slot.state = State::Cancelled,
+            // Settled but not yet sent (no channel attached yet): cancel still wins.
+            State::Settled(_) if !slot.delivered => slot.state = State::Cancelled,
+            _ => {}
+        }
+        self.0.changed.notify_all();
+    }
+
+    pub fn is_pending(&self) -> bool {
+        matches!(self.lock().state, State::Pending)
+    }
+
+    /// Blocks until the check is settled or cancelled, at most `timeout`. Returns `true` if it
+    /// is no longer pending. Probes use it as their pause, so a cancel ends them at once.
+    pub fn wait(&self, timeout: Duration) -> bool {
+        let slot = self.lock();
+        let (slot, _) = self
+            .0
+            .changed
+            .wait_timeout_while(slot, timeout, |s| matches!(s.state, State::Pending))
+            .unwrap_or_else(PoisonError::into_inner);
+        !matches!(slot.state, State::Pending)
+    }
+
+    /// Settles ready; `via` is used when no channel is attached yet (the notify socket has its
+    /// own sender).
+    pub(super) fn ready_via(&self, via: &Sender) -> bool {
+        self.settle(Outcome::Ready, Some(via))
+    }
+
+    fn settle(&self, outcome: Outcome, via: Option<&Sender>) -> bool {
+        let mut slot = self.lock();
+        if !matches!(slot.state, State::Pending) {
+            return false;
+        }
+        slot.state = State::Settled(outcome);
+        if slot.tx.is_none() {
+            slot.tx = via.cloned();
+        }
+        slot.deliver(self.0.generation);
+        self.0.changed.notify_all();
+        true
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Slot> {
+        // Nothing panics while holding the lock; if something did, the state is still sound.
+        self.0.slot.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// One parsed sd_notify datagram (only the keys hotdev uses).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Notification {
+    pub ready: bool,
+    pub status: Option<String>,
+}
+
+impl Notification {
+    /// Parses newline-separated `KEY=VALUE` assignments; unknown keys are ignored.
+    pub fn parse(bytes: &[u8]) -> Notification {
+        let mut out = Notification::default();
+        for line in String::from_utf8_lossy(bytes).split('\n') {
+            if line == "READY=1" {
+                out.ready = true;
+            } else if let Some(status) = line.strip_prefix("STATUS=") {
+                out.status = Some(status.to_owned());
+            }
+        }
+        out
+    }
+}
+
+/// Who sent a datagram, as the kernel saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Peer {
+    pub pid: i32,
+    /// `getpgid(pid)` at receipt; `None` if the sender was already gone.
+    pub pgid: Option<i32>,
+}
+
+#[derive(Debug)]
+struct Member {
+    pgid: i32,
+    check: Check,
+    status: Option<String>,
+}
+
+/// A datagram nobody was registered for yet: a child can send `READY=1` before the shell
+/// learnt its pid and called [`Registry::register`]. Kept briefly, replayed on register.
+#[derive(Debug)]
+struct Early {
+    from: Peer,
+    at: Instant,
+    note: Notification,
+}
+
+const EARLY_KEEP: usize = 32;
+const EARLY_MAX_AGE: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Default)]
+struct Members {
+    generations: HashMap<GenId, Member>,
+    early: VecDeque<Early>,
+}
+
+impl Members {
+    fn find(&mut self, from: Peer) -> Option<&mut Member> {
+        self.generations
+            .values_mut()
+            .find(|m| from.pid == m.pgid || from.pgid == Some(m.pgid))
+    }
+}
+
+/// Which generation owns which process group, for the notify socket to check senders against.
+/// Cheap to clone; every clone is the same table.
+#[derive(Debug, Clone, Default)]
+pub struct Registry(Arc<Mutex<Members>>);
+
+impl Registry {
+    pub fn new() -> Registry {
+        Registry::default()
+    }
+
+    /// Registers `generation`, whose process group is `pgid` (its leader's pid), and returns
+    /// its pending check. A `READY=1` the group sent moments before is honoured. Registering
+    /// a generation again cancels its previous check.
+    pub fn register(&self, generation: GenId, pgid: i32) -> Check {
+        let check = Check::new(generation);
+        let mut members = self.lock();
+        let mut status = None;
+        let mut ready = false;
+        let now = Instant::now();
+        members.early.retain(|e| {
+            let mine = e.from.pid == pgid || e.from.pgid == Some(pgid);
+            if mine {
+                ready |= e.note.ready;
+                if e.note.status.is_some() {
+                    status.clone_from(&e.note.status);
+                }
+            }
+            !mine && now.duration_since(e.at) < EARLY_MAX_AGE
+        });
+        if ready {
+            check.ready();
+        }
+        let member = Member {
+            pgid,
+            check: check.clone(),
+            status,
+        };
+        if let Some(old) = members.generations.insert(generation, member) {
+            old.check.cancel();
+        }
+        check
+    }
+
+    /// The generation exited or was replaced: forget its group and cancel its check.
+    pub fn unregister(&self, generation: GenId) {
+        if let Some(old) = self.lock().generations.remove(&generation) {
+            old.check.cancel();
+        }
+    }
+
+    /// The last `STATUS=` the generation sent, for verbose output.
+    pub fn status(&self, generation: GenId) -> Option<String> {
+        self.lock()
+            .generations
+            .get(&generation)
+            .and_then(|m| m.status.clone())
+    }
+
+    /// Hands a datagram to the generation it came from. Returns `false` if no registered
+    /// generation owns the sender (the datagram is kept briefly in case one is about to be).
+    pub(super) fn deliver(&self, from: Peer, note: Notification, tx: &Sender) -> bool {
+        let mut members = self.lock();
+        if let Some(member) = members.find(from) {
+            if note.status.is_some() {
+                member.status = note.status;
+            }
+            if note.ready {
+                member.check.ready_via(tx);
+            }
+            return true;
+        }
+        if members.early.len() >= EARLY_KEEP {
+            members.early.pop_front();
+        }
+        members.early.push_back(Early {
+            from,
+            at: Instant::now(),
+            note,
+        });
+        false
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Members> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
