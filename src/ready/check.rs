@@ -314,3 +314,152 @@ impl Registry {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bus;
+    use crate::ready::testing::{assert_quiet, next_event};
+
+    fn stranger() -> Peer {
+        Peer {
+            pid: 999_999,
+            pgid: Some(999_999),
+        }
+    }
+
+    #[test]
+    fn first_settle_wins_and_sends_one_event() {
+        let (tx, rx) = bus::channel();
+        let check = Check::new(3);
+        check.attach(tx);
+        assert!(check.ready());
+        assert!(!check.not_ready(NotReady::Timeout));
+        assert!(!check.ready());
+        check.cancel();
+        assert_eq!(next_event(&rx), Event::Ready { generation: 3 });
+        assert_quiet(&rx);
+    }
+
+    #[test]
+    fn settled_before_attach_is_sent_on_attach() {
+        let (tx, rx) = bus::channel();
+        let check = Check::new(4);
+        assert!(check.ready());
+        assert_quiet(&rx);
+        check.attach(tx.clone());
+        check.attach(tx);
+        assert_eq!(next_event(&rx), Event::Ready { generation: 4 });
+        assert_quiet(&rx);
+    }
+
+    #[test]
+    fn cancel_sends_nothing_and_wins_over_later_settles() {
+        let (tx, rx) = bus::channel();
+        let check = Check::new(5);
+        check.attach(tx);
+        check.cancel();
+        assert!(!check.ready());
+        assert!(!check.not_ready(NotReady::Timeout));
+        assert!(check.wait(Duration::ZERO));
+        assert_quiet(&rx);
+    }
+
+    #[test]
+    fn cancel_suppresses_an_outcome_not_yet_sent() {
+        let (tx, rx) = bus::channel();
+        let check = Check::new(6);
+        check.ready();
+        check.cancel();
+        check.attach(tx);
+        assert_quiet(&rx);
+    }
+
+    #[test]
+    fn wait_returns_false_while_pending() {
+        assert!(!Check::new(1).wait(Duration::from_millis(1)));
+    }
+
+    #[test]
+    fn sender_is_matched_by_leader_pid_or_process_group() {
+        let (tx, rx) = bus::channel();
+        let registry = Registry::new();
+        let leader = registry.register(1, 100);
+        let member = registry.register(2, 200);
+        let ready = Notification::parse(b"READY=1");
+        // The leader itself, already gone (no pgid any more).
+        assert!(registry.deliver(
+            Peer {
+                pid: 100,
+                pgid: None
+            },
+            ready.clone(),
+            &tx
+        ));
+        // A member of the group.
+        assert!(registry.deliver(
+            Peer {
+                pid: 201,
+                pgid: Some(200)
+            },
+            ready.clone(),
+            &tx
+        ));
+        assert!(!registry.deliver(stranger(), ready, &tx));
+        assert!(!leader.is_pending() && !member.is_pending());
+        assert_eq!(next_event(&rx), Event::Ready { generation: 1 });
+        assert_eq!(next_event(&rx), Event::Ready { generation: 2 });
+        assert_quiet(&rx);
+    }
+
+    #[test]
+    fn ready_sent_just_before_register_is_honoured() {
+        let (tx, rx) = bus::channel();
+        let registry = Registry::new();
+        let early = Peer {
+            pid: 300,
+            pgid: Some(300),
+        };
+        assert!(!registry.deliver(early, Notification::parse(b"STATUS=up\nREADY=1"), &tx));
+        assert!(!registry.deliver(stranger(), Notification::parse(b"READY=1"), &tx));
+        let check = registry.register(7, 300);
+        assert!(!check.is_pending());
+        assert_eq!(registry.status(7).as_deref(), Some("up"));
+        assert_quiet(&rx);
+        check.attach(tx);
+        assert_eq!(next_event(&rx), Event::Ready { generation: 7 });
+        // The stranger's datagram did not make a later generation ready.
+        assert!(registry.register(8, 400).is_pending());
+    }
+
+    #[test]
+    fn unregister_and_reregister_cancel_the_old_check() {
+        let (tx, rx) = bus::channel();
+        let registry = Registry::new();
+        let first = registry.register(1, 10);
+        first.attach(tx.clone());
+        let second = registry.register(1, 11);
+        assert!(!first.ready());
+        registry.unregister(1);
+        assert!(!second.ready());
+        // Gone from the table: its group is a stranger now.
+        assert!(!registry.deliver(
+            Peer {
+                pid: 11,
+                pgid: None
+            },
+            Notification::parse(b"READY=1"),
+            &tx
+        ));
+        assert_quiet(&rx);
+    }
+
+    #[test]
+    fn notification_reads_ready_and_status_only() {
+        let n = Notification::parse(b"STATUS=loading\nMAINPID=1\nREADY=1\n");
+        assert!(n.ready);
+        assert_eq!(n.status.as_deref(), Some("loading"));
+        assert!(!Notification::parse(b"READY=0\nXREADY=1\nREADY=1 ").ready);
+        assert_eq!(Notification::parse(b"\xff\xfe"), Notification::default());
+    }
+}

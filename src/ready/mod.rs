@@ -10,6 +10,8 @@ pub use check::{Check, Registry};
 pub use notify::NotifySocket;
 mod output;
 mod probe;
+#[cfg(test)]
+mod testing;
 
 pub use output::forward_output;
 
