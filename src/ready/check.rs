@@ -102,12 +102,12 @@ impl Check {
 
     /// Settles the check as ready. Returns whether this call won.
     pub fn ready(&self) -> bool {
-        self.settle(Outcome::Ready, None)
+        self.settle(Outcome::Ready)
     }
 
     /// Settles the check as not ready. Returns whether this call won.
     pub fn not_ready(&self, reason: NotReady) -> bool {
-        self.settle(Outcome::NotReady(reason), None)
+        self.settle(Outcome::NotReady(reason))
     }
 
     /// The generation exited or was replaced: nothing will be sent for this check any more,
@@ -139,21 +139,12 @@ impl Check {
         !matches!(slot.state, State::Pending)
     }
 
-    /// Settles ready; `via` is used when no channel is attached yet (the notify socket has its
-    /// own sender).
-    pub(super) fn ready_via(&self, via: &Sender) -> bool {
-        self.settle(Outcome::Ready, Some(via))
-    }
-
-    fn settle(&self, outcome: Outcome, via: Option<&Sender>) -> bool {
+    fn settle(&self, outcome: Outcome) -> bool {
         let mut slot = self.lock();
         if !matches!(slot.state, State::Pending) {
             return false;
         }
         slot.state = State::Settled(outcome);
-        if slot.tx.is_none() {
-            slot.tx = via.cloned();
-        }
         slot.deliver(self.0.generation);
         self.0.changed.notify_all();
         true
@@ -218,6 +209,9 @@ const EARLY_MAX_AGE: Duration = Duration::from_secs(5);
 struct Members {
     generations: HashMap<GenId, Member>,
     early: VecDeque<Early>,
+    /// Where the checks this table hands out send their event, once [`Registry::route_to`]
+    /// named it.
+    tx: Option<Sender>,
 }
 
 impl Members {
@@ -244,6 +238,9 @@ impl Registry {
     pub fn register(&self, generation: GenId, pgid: i32) -> Check {
         let check = Check::new(generation);
         let mut members = self.lock();
+        if let Some(tx) = &members.tx {
+            check.attach(tx.clone());
+        }
         let mut status = None;
         let mut ready = false;
         let now = Instant::now();
@@ -286,16 +283,26 @@ impl Registry {
             .and_then(|m| m.status.clone())
     }
 
+    /// Sends the event of every check registered here (now or later) to `tx`, unless the
+    /// check was given a channel of its own first.
+    pub(super) fn route_to(&self, tx: Sender) {
+        let mut members = self.lock();
+        for member in members.generations.values() {
+            member.check.attach(tx.clone());
+        }
+        members.tx = Some(tx);
+    }
+
     /// Hands a datagram to the generation it came from. Returns `false` if no registered
     /// generation owns the sender (the datagram is kept briefly in case one is about to be).
-    pub(super) fn deliver(&self, from: Peer, note: Notification, tx: &Sender) -> bool {
+    pub(super) fn deliver(&self, from: Peer, note: Notification) -> bool {
         let mut members = self.lock();
         if let Some(member) = members.find(from) {
             if note.status.is_some() {
                 member.status = note.status;
             }
             if note.ready {
-                member.check.ready_via(tx);
+                member.check.ready();
             }
             return true;
         }
@@ -384,6 +391,7 @@ mod tests {
     fn sender_is_matched_by_leader_pid_or_process_group() {
         let (tx, rx) = bus::channel();
         let registry = Registry::new();
+        registry.route_to(tx);
         let leader = registry.register(1, 100);
         let member = registry.register(2, 200);
         let ready = Notification::parse(b"READY=1");
@@ -393,8 +401,7 @@ mod tests {
                 pid: 100,
                 pgid: None
             },
-            ready.clone(),
-            &tx
+            ready.clone()
         ));
         // A member of the group.
         assert!(registry.deliver(
@@ -402,10 +409,9 @@ mod tests {
                 pid: 201,
                 pgid: Some(200)
             },
-            ready.clone(),
-            &tx
+            ready.clone()
         ));
-        assert!(!registry.deliver(stranger(), ready, &tx));
+        assert!(!registry.deliver(stranger(), ready));
         assert!(!leader.is_pending() && !member.is_pending());
         assert_eq!(next_event(&rx), Event::Ready { generation: 1 });
         assert_eq!(next_event(&rx), Event::Ready { generation: 2 });
@@ -420,13 +426,13 @@ mod tests {
             pid: 300,
             pgid: Some(300),
         };
-        assert!(!registry.deliver(early, Notification::parse(b"STATUS=up\nREADY=1"), &tx));
-        assert!(!registry.deliver(stranger(), Notification::parse(b"READY=1"), &tx));
+        assert!(!registry.deliver(early, Notification::parse(b"STATUS=up\nREADY=1")));
+        assert!(!registry.deliver(stranger(), Notification::parse(b"READY=1")));
         let check = registry.register(7, 300);
         assert!(!check.is_pending());
         assert_eq!(registry.status(7).as_deref(), Some("up"));
         assert_quiet(&rx);
-        check.attach(tx);
+        registry.route_to(tx);
         assert_eq!(next_event(&rx), Event::Ready { generation: 7 });
         // The stranger's datagram did not make a later generation ready.
         assert!(registry.register(8, 400).is_pending());
@@ -437,7 +443,7 @@ mod tests {
         let (tx, rx) = bus::channel();
         let registry = Registry::new();
         let first = registry.register(1, 10);
-        first.attach(tx.clone());
+        first.attach(tx);
         let second = registry.register(1, 11);
         assert!(!first.ready());
         registry.unregister(1);
@@ -448,8 +454,7 @@ mod tests {
                 pid: 11,
                 pgid: None
             },
-            Notification::parse(b"READY=1"),
-            &tx
+            Notification::parse(b"READY=1")
         ));
         assert_quiet(&rx);
     }

@@ -103,8 +103,8 @@ impl NotifySocket {
     }
 
     /// Starts the receiving thread: `READY=1` from a registered generation's process group
-    /// settles its check ready and sends `Event::Ready` on `tx` (unless the check has a channel
-    /// of its own). Call once.
+    /// settles its check ready. Events of `registry`'s checks go to `tx` from now on (unless a
+    /// check was given a channel of its own first). Call once.
     pub fn serve(&self, registry: Registry, tx: Sender) -> io::Result<()> {
         let mut serving = self.serving.lock().unwrap_or_else(PoisonError::into_inner);
         if serving.is_some() {
@@ -116,9 +116,10 @@ impl NotifySocket {
         let stop = Arc::new(AtomicBool::new(false));
         let ignored = Arc::clone(&self.ignored);
         let stop_seen = Arc::clone(&stop);
+        registry.route_to(tx);
         let thread = thread::Builder::new()
             .name("hotdev-notify".into())
-            .spawn(move || receive_loop(&socket, &registry, &tx, &ignored, &stop_seen))?;
+            .spawn(move || receive_loop(&socket, &registry, &ignored, &stop_seen))?;
         *serving = Some(Serving { stop, thread });
         Ok(())
     }
@@ -169,7 +170,6 @@ fn private_dir(base: &Path) -> io::Result<PathBuf> {
 fn receive_loop(
     socket: &UnixDatagram,
     registry: &Registry,
-    tx: &Sender,
     ignored: &AtomicU64,
     stop: &AtomicBool,
 ) {
@@ -197,7 +197,7 @@ fn receive_loop(
         };
         let pgid = getpgid(Some(Pid::from_raw(pid))).ok().map(Pid::as_raw);
         let note = Notification::parse(&buf[..len]);
-        if !registry.deliver(Peer { pid, pgid }, note, tx) {
+        if !registry.deliver(Peer { pid, pgid }, note) {
             ignored.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -223,4 +223,209 @@ fn receive(fd: RawFd, buf: &mut [u8], cmsg: &mut Vec<u8>) -> Result<(usize, Opti
         }
     }
     Ok((msg.bytes, pid))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::process::CommandExt;
+    use std::process::{Child, Command, Stdio};
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::bus;
+    use crate::engine::{Event, NotReady};
+    use crate::ready::testing::{DEADLINE, assert_quiet, next_event, wait_until};
+
+    const SEND_READY: &str = "import socket,os,sys\n\
+        s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n\
+        s.sendto(b'STATUS=warm\\nREADY=1', os.environ['NOTIFY_SOCKET'])\n\
+        sys.stdin.read()";
+
+    /// A child in its own process group, killed (group and all) on drop.
+    struct Group(Child);
+
+    impl Group {
+        fn spawn(mut command: Command) -> Group {
+            command.process_group(0).stdin(Stdio::piped());
+            Group(command.spawn().expect("spawn the test child"))
+        }
+        fn pgid(&self) -> i32 {
+            i32::try_from(self.0.id()).expect("pid fits i32")
+        }
+        /// Lets the child finish (it blocks on stdin) and reaps it.
+        fn finish(mut self) {
+            drop(self.0.stdin.take());
+            let _ = self.0.wait();
+        }
+    }
+
+    impl Drop for Group {
+        fn drop(&mut self) {
+            let _ = nix::sys::signal::killpg(
+                Pid::from_raw(self.pgid()),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+            let _ = self.0.wait();
+        }
+    }
+
+    fn python(socket: &NotifySocket) -> Command {
+        let mut c = Command::new("python3");
+        c.args(["-c", SEND_READY])
+            .env("NOTIFY_SOCKET", socket.path());
+        c
+    }
+
+    #[test]
+    fn directory_is_private_and_removed_on_drop() {
+        let socket = NotifySocket::open().expect("open");
+        let dir = socket.path().parent().expect("a parent").to_owned();
+        let mode = std::fs::metadata(&dir).expect("dir").permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+        assert!(socket.path().exists());
+        let other = NotifySocket::open().expect("open a second one");
+        assert_ne!(other.path(), socket.path());
+        drop(socket);
+        assert!(!dir.exists());
+    }
+
+    #[test]
+    fn ready_from_the_group_leader_settles_the_check() {
+        let socket = NotifySocket::open().expect("open");
+        let registry = Registry::new();
+        let (tx, rx) = bus::channel();
+        socket.serve(registry.clone(), tx).expect("serve");
+        let child = Group::spawn(python(&socket));
+        let check = registry.register(1, child.pgid());
+        assert_eq!(next_event(&rx), Event::Ready { generation: 1 });
+        assert!(!check.is_pending());
+        assert_eq!(registry.status(1).as_deref(), Some("warm"));
+        assert_eq!(socket.ignored(), 0);
+        child.finish();
+    }
+
+    #[test]
+    fn ready_from_another_member_of_the_group_settles_the_check() {
+        let socket = NotifySocket::open().expect("open");
+        let registry = Registry::new();
+        let (tx, rx) = bus::channel();
+        socket.serve(registry.clone(), tx).expect("serve");
+        // `; exit` keeps dash from exec'ing python: the sender is the shell's child, not the
+        // group leader. It stays alive (reading stdin) so its group can be looked up.
+        let mut sh = Command::new("sh");
+        sh.args(["-c", "python3 -c \"$SEND\"; exit 0"])
+            .env("SEND", SEND_READY)
+            .env("NOTIFY_SOCKET", socket.path());
+        let child = Group::spawn(sh);
+        registry.register(2, child.pgid());
+        assert_eq!(next_event(&rx), Event::Ready { generation: 2 });
+        child.finish();
+    }
+
+    #[test]
+    fn ready_sent_before_register_is_honoured() {
+        let socket = NotifySocket::open().expect("open");
+        let registry = Registry::new();
+        let (tx, rx) = bus::channel();
+        socket.serve(registry.clone(), tx).expect("serve");
+        let child = Group::spawn(python(&socket));
+        let pgid = child.pgid();
+        wait_until("the datagram to arrive", || socket.ignored() == 1);
+        child.finish();
+        registry.register(3, pgid);
+        assert_eq!(next_event(&rx), Event::Ready { generation: 3 });
+    }
+
+    #[test]
+    fn ready_from_an_unregistered_process_is_ignored() {
+        let socket = NotifySocket::open().expect("open");
+        let registry = Registry::new();
+        let (tx, rx) = bus::channel();
+        socket.serve(registry.clone(), tx.clone()).expect("serve");
+        let bystander = Group::spawn(Command::new("cat"));
+        let check = registry.register(4, bystander.pgid());
+        check.attach(tx);
+        // The test process is in no registered group.
+        let me = UnixDatagram::unbound().expect("socket");
+        me.send_to(b"READY=1", socket.path()).expect("send");
+        wait_until("the datagram to be counted", || socket.ignored() == 1);
+        assert!(check.is_pending());
+        assert_quiet(&rx);
+        check.not_ready(NotReady::Timeout);
+        assert_eq!(
+            next_event(&rx),
+            Event::NotReady {
+                generation: 4,
+                reason: NotReady::Timeout
+            }
+        );
+        bystander.finish();
+    }
+
+    #[test]
+    fn passed_fds_are_closed_and_not_believed() {
+        let socket = NotifySocket::open().expect("open");
+        let (tx, _rx) = bus::channel();
+        socket.serve(Registry::new(), tx).expect("serve");
+        let (mine, theirs) = UnixDatagram::pair().expect("pair");
+        let me = UnixDatagram::unbound().expect("socket");
+        me.connect(socket.path()).expect("connect");
+        let fds = [theirs.as_raw_fd()];
+        let cmsg = [socket::ControlMessage::ScmRights(&fds)];
+        let iov = [io::IoSlice::new(b"FDSTORE=1")];
+        socket::sendmsg::<()>(me.as_raw_fd(), &iov, &cmsg, MsgFlags::empty(), None)
+            .expect("sendmsg");
+        drop(theirs);
+        wait_until("the datagram to be counted", || socket.ignored() == 1);
+        // The receiver closed its copy: the pair's other end sees no peer any more.
+        mine.set_nonblocking(true).expect("nonblocking");
+        assert!(mine.send(b"x").is_err());
+    }
+
+    #[test]
+    fn drop_stops_the_receiving_thread() {
+        let socket = NotifySocket::open().expect("open");
+        let (tx, _rx) = bus::channel();
+        socket.serve(Registry::new(), tx).expect("serve");
+        assert!(socket.serve(Registry::new(), bus::channel().0).is_err());
+        let (done_tx, done_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            drop(socket);
+            let _ = done_tx.send(());
+        });
+        done_rx.recv_timeout(DEADLINE).expect("drop returns");
+    }
+
+    /// `cargo test --lib ready -- --ignored --nocapture notify_latency`
+    #[test]
+    #[ignore = "measurement, prints numbers"]
+    fn notify_latency() {
+        let socket = NotifySocket::open().expect("open");
+        let registry = Registry::new();
+        let (tx, rx) = bus::channel();
+        socket.serve(registry.clone(), tx).expect("serve");
+        // The test process's own group stands in for a generation.
+        let own = getpgid(None).expect("getpgid").as_raw();
+        let me = UnixDatagram::unbound().expect("socket");
+        let mut samples = Vec::new();
+        for generation in 1..=2000 {
+            registry.register(generation, own);
+            let start = Instant::now();
+            me.send_to(b"READY=1", socket.path()).expect("send");
+            assert_eq!(next_event(&rx), Event::Ready { generation });
+            samples.push(start.elapsed());
+            registry.unregister(generation);
+        }
+        samples.sort();
+        let at = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
+        println!(
+            "READY=1 -> Event::Ready over {} runs: p50 {:?}, p99 {:?}, max {:?}",
+            samples.len(),
+            at(0.5),
+            at(0.99),
+            at(1.0)
+        );
+        assert!(at(0.5) < Duration::from_millis(50));
+    }
 }
