@@ -205,7 +205,7 @@ fn receive_loop(
 
 /// One datagram: its length and the sender's pid from `SCM_CREDENTIALS`. Any fds passed
 /// along (`FDSTORE=1`) are closed at once; hotdev keeps none.
-fn receive(fd: RawFd, buf: &mut [u8], cmsg: &mut Vec<u8>) -> Result<(usize, Option<i32>), Errno> {
+fn receive(fd: RawFd, buf: &mut [u8], cmsg: &mut [u8]) -> Result<(usize, Option<i32>), Errno> {
     let mut iov = [IoSliceMut::new(buf)];
     let msg = socket::recvmsg::<()>(fd, &mut iov, Some(cmsg), MsgFlags::MSG_CMSG_CLOEXEC)?;
     let mut pid = None;

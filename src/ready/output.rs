@@ -94,3 +94,125 @@ fn keep_looking(m: &LineMatcher, line: &[u8]) -> bool {
     }
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::bus;
+    use crate::engine::Event;
+    use crate::ready::testing::{assert_quiet, next_event, wait_until};
+
+    fn matcher(pattern: &str, check: &Check) -> LineMatcher {
+        LineMatcher {
+            regex: Regex::new(pattern).expect("regex"),
+            check: check.clone(),
+        }
+    }
+
+    /// A writer the test can read while the pump still runs.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().expect("lock").extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Shared {
+        fn bytes(&self) -> Vec<u8> {
+            self.0.lock().expect("lock").clone()
+        }
+    }
+
+    #[test]
+    fn matching_line_settles_ready_and_every_byte_is_forwarded() {
+        let (tx, rx) = bus::channel();
+        let check = Check::new(1);
+        check.attach(tx);
+        let input: &[u8] =
+            b"booting \xff\xfe\r\nlistening on :8080\nlistening again\nlast, no newline";
+        let mut out = Vec::new();
+        pump(
+            Cursor::new(input),
+            &mut out,
+            Some(&matcher("^listening on", &check)),
+        );
+        assert_eq!(out, input);
+        assert_eq!(next_event(&rx), Event::Ready { generation: 1 });
+        assert_quiet(&rx);
+    }
+
+    #[test]
+    fn no_match_leaves_the_check_pending() {
+        let check = Check::new(2);
+        let mut out = Vec::new();
+        pump(
+            Cursor::new(b"a\nb\n"),
+            &mut out,
+            Some(&matcher("^ready$", &check)),
+        );
+        assert_eq!(out, b"a\nb\n");
+        assert!(check.is_pending());
+    }
+
+    #[test]
+    fn a_last_line_without_newline_and_crlf_lines_can_match() {
+        for input in [&b"x\nready"[..], b"ready\r\n"] {
+            let check = Check::new(3);
+            pump(
+                Cursor::new(input),
+                io::sink(),
+                Some(&matcher("^ready$", &check)),
+            );
+            assert!(!check.is_pending(), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn a_failing_output_does_not_stop_draining_or_matching() {
+        struct Broken;
+        impl Write for Broken {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::ErrorKind::BrokenPipe.into())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let check = Check::new(4);
+        let mut input = Cursor::new(b"one\ntwo\nready\n".to_vec());
+        pump(&mut input, Broken, Some(&matcher("ready", &check)));
+        assert_eq!(input.position(), 14);
+        assert!(!check.is_pending());
+    }
+
+    #[test]
+    fn lines_are_forwarded_as_they_come_not_at_eof() {
+        let (tx, rx) = bus::channel();
+        let check = Check::new(5);
+        check.attach(tx);
+        let (reader, mut writer) = io::pipe().expect("pipe");
+        let out = Shared::default();
+        let seen = out.clone();
+        let pump_check = check.clone();
+        let thread = std::thread::spawn(move || {
+            pump(reader, out, Some(&matcher("started", &pump_check)));
+        });
+        writer.write_all(b"compiling\n").expect("write");
+        wait_until("the first line", || seen.bytes() == b"compiling\n");
+        assert!(check.is_pending());
+        writer.write_all(b"server started\n").expect("write");
+        assert_eq!(next_event(&rx), Event::Ready { generation: 5 });
+        drop(writer);
+        thread.join().expect("pump ends at EOF");
+        assert_eq!(seen.bytes(), b"compiling\nserver started\n");
+    }
+}

@@ -81,6 +81,9 @@ fn split_authority(authority: &str, default_port: Option<u16>) -> Result<(String
         let (host, after) = v6
             .split_once(']')
             .ok_or("missing `]` after an IPv6 address")?;
+        if host.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(format!("`[{host}]` is not an IPv6 address"));
+        }
         match after {
             "" => (host, None),
             p => (
@@ -89,10 +92,16 @@ fn split_authority(authority: &str, default_port: Option<u16>) -> Result<(String
             ),
         }
     } else {
-        match authority.rsplit_once(':') {
+        let (host, port) = match authority.rsplit_once(':') {
             Some((host, port)) => (host, Some(port)),
             None => (authority, None),
+        };
+        if host.contains(':') || host.contains(char::is_whitespace) {
+            return Err(format!(
+                "`{host}` is not a host name or address (write IPv6 as `[addr]:port`)"
+            ));
         }
+        (host, port)
     };
     let port = match (port, default_port) {
         (Some(p), _) => p
@@ -103,13 +112,7 @@ fn split_authority(authority: &str, default_port: Option<u16>) -> Result<(String
         (None, Some(p)) => p,
         (None, None) => return Err("expected host:port".to_owned()),
     };
-    let host = match host {
-        "" => "127.0.0.1",
-        h if h.contains(':') || h.contains(char::is_whitespace) => {
-            return Err(format!("`{h}` is not a host name or address"));
-        }
-        h => h,
-    };
+    let host = if host.is_empty() { "127.0.0.1" } else { host };
     Ok((host.to_owned(), port))
 }
 
@@ -181,4 +184,69 @@ fn status_below_500(head: &[u8]) -> bool {
         .and_then(|s| std::str::from_utf8(s).ok())
         .and_then(|s| s.parse::<u16>().ok());
     version_ok && status.is_some_and(|s| (100..500).contains(&s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn http(host: &str, port: u16, authority: &str, path: &str) -> Target {
+        Target::Http(HttpTarget {
+            host: host.into(),
+            port,
+            authority: authority.into(),
+            path: path.into(),
+        })
+    }
+
+    #[test]
+    fn http_urls_parse_into_host_port_and_path() {
+        assert_eq!(
+            parse_http("http://127.0.0.1:8080/health"),
+            Ok(http("127.0.0.1", 8080, "127.0.0.1:8080", "/health"))
+        );
+        assert_eq!(
+            parse_http("HTTP://localhost"),
+            Ok(http("localhost", 80, "localhost", "/"))
+        );
+        assert_eq!(
+            parse_http("http://[::1]:3000?x=1#top"),
+            Ok(http("::1", 3000, "[::1]:3000", "/?x=1"))
+        );
+    }
+
+    #[test]
+    fn unsupported_urls_are_refused_with_the_reason() {
+        let err = |u: &str| parse_http(u).expect_err(u);
+        assert!(err("https://x:1/").contains("only http://"));
+        assert!(err("localhost:8080").contains("expected http://"));
+        assert!(err("http://u:p@x:1/").contains("user info"));
+        assert!(err("http://x:0/").contains("not a port"));
+        assert!(err("http://x:1/a b").contains("spaces"));
+    }
+
+    #[test]
+    fn tcp_addresses_need_a_port_and_default_to_loopback() {
+        let tcp = |h: &str, port| Target::Tcp {
+            host: h.into(),
+            port,
+        };
+        assert_eq!(parse_tcp("localhost:5432"), Ok(tcp("localhost", 5432)));
+        assert_eq!(parse_tcp(":8080"), Ok(tcp("127.0.0.1", 8080)));
+        assert_eq!(parse_tcp("[::1]:8080"), Ok(tcp("::1", 8080)));
+        assert!(parse_tcp("localhost").is_err());
+        assert!(parse_tcp("::1:80").is_err());
+        assert!(parse_tcp("[::1]").is_err());
+    }
+
+    #[test]
+    fn statuses_below_500_count() {
+        assert!(status_below_500(b"HTTP/1.1 200 OK\r\n"));
+        assert!(status_below_500(b"HTTP/1.0 404 Not Found\r\n"));
+        assert!(status_below_500(b"HTTP/1.1 301"));
+        assert!(!status_below_500(b"HTTP/1.1 500 Internal Server Error\r\n"));
+        assert!(!status_below_500(b"HTTP/1.1 502 Bad Gateway\r\n"));
+        assert!(!status_below_500(b"SSH-2.0-OpenSSH\r\n"));
+        assert!(!status_below_500(b""));
+    }
 }
