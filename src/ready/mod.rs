@@ -3,16 +3,21 @@
 //! Each check ends in exactly one `Event::Ready` or `Event::NotReady` on the bus, or in nothing
 //! once cancelled. Free of hotdev's config beyond [`Readiness`]; decides nothing about swaps.
 
+//!
+//! How the shell uses it: open one [`NotifySocket`] and `serve` it with a [`Registry`]; per
+//! generation, `register` its process group (→ [`Check`]), [`watch`] the configured kind, and
+//! for `log` readiness pass its pipes to [`forward_output`]; `unregister` when it exits or is
+//! replaced (that cancels the check: no event follows).
+
 mod check;
 mod notify;
-
-pub use check::{Check, Registry};
-pub use notify::NotifySocket;
 mod output;
 mod probe;
 #[cfg(test)]
 mod testing;
 
+pub use check::{Check, Registry};
+pub use notify::NotifySocket;
 pub use output::forward_output;
 
 use std::io;
@@ -261,6 +266,36 @@ mod tests {
         assert_eq!(next_event(&rx), Event::Ready { generation: 7 });
         assert!(requests[0].starts_with("GET /health?deep=1 HTTP/1.0\r\n"));
         assert!(requests[0].contains(&format!("\r\nHost: localhost:{port}\r\n")));
+    }
+
+    /// `cargo test --release --lib ready -- --ignored --nocapture probe_latency`
+    #[test]
+    #[ignore = "measurement, prints numbers"]
+    fn probe_latency() {
+        let mut samples = Vec::new();
+        for generation in 1..=40 {
+            let (tx, rx) = bus::channel();
+            let port = free_port();
+            watch(
+                &Readiness::Tcp(format!("127.0.0.1:{port}")),
+                generation,
+                Check::new(generation),
+                LONG,
+                tx,
+            );
+            std::thread::sleep(Duration::from_millis(7 * (generation % 5))); // spread the phase
+            let started = Instant::now();
+            let _listener = TcpListener::bind(("127.0.0.1", port)).expect("bind late");
+            assert_eq!(next_event(&rx), Event::Ready { generation });
+            samples.push(started.elapsed());
+        }
+        samples.sort();
+        println!(
+            "tcp probe, listen -> Event::Ready over {} runs: p50 {:?}, max {:?}",
+            samples.len(),
+            samples[samples.len() / 2],
+            samples[samples.len() - 1]
+        );
     }
 
     #[test]
