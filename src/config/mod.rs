@@ -4,6 +4,10 @@
 //! absolute, durations are `Duration`s, signals are `Signal`s. Parsing lives in `file`,
 //! merging with the CLI and validation in `resolve`, error rendering in `error`.
 
+pub mod error;
+pub mod file;
+mod source;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
