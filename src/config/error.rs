@@ -138,6 +138,25 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// "did you mean `command`?" when a valid name is close, and the valid names either way.
+pub fn did_you_mean<S: AsRef<str>>(name: &str, valid: &[S]) -> String {
+    let list = valid
+        .iter()
+        .map(|v| format!("`{}`", v.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let closest = valid
+        .iter()
+        .map(|v| (strsim::jaro_winkler(name, v.as_ref()), v.as_ref()))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    match closest {
+        Some((_, v)) => format!("did you mean `{v}`? (valid: {list})"),
+        None if valid.is_empty() => "remove it".to_owned(),
+        None => format!("valid here: {list}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@
 pub mod error;
 pub mod file;
 mod source;
+mod value;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

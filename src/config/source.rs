@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use toml::de::{DeTable, DeValue};
 
-use super::error::{ConfigError, Origin, Problem};
+use super::error::{ConfigError, Origin, Problem, did_you_mean};
 use super::file::{self, FileConfig};
 
 /// The parsed file and a map from dotted keys to where they are written.
@@ -188,25 +188,6 @@ fn split_expected(rest: &str) -> (String, Vec<String>) {
 
 fn strip_index(key: &str) -> &str {
     key.split('[').next().unwrap_or(key)
-}
-
-/// "did you mean `command`?" when a valid name is close, and the valid names either way.
-pub fn did_you_mean(name: &str, valid: &[String]) -> String {
-    let list = valid
-        .iter()
-        .map(|v| format!("`{v}`"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let closest = valid
-        .iter()
-        .map(|v| (strsim::jaro_winkler(name, v), v))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    match closest {
-        Some((_, v)) => format!("did you mean `{v}`? (valid: {list})"),
-        None if valid.is_empty() => "remove it".to_owned(),
-        None => format!("valid here: {list}"),
-    }
 }
 
 fn index_table(table: &DeTable<'_>, prefix: &str, out: &mut Vec<Entry>) {
