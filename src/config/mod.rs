@@ -6,8 +6,13 @@
 
 pub mod error;
 pub mod file;
+mod never;
+pub mod resolve;
 mod source;
 mod value;
+
+pub use error::ConfigError;
+pub use resolve::{defaults, discover, load};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -157,8 +162,20 @@ pub enum Verbosity {
     Verbose,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct OutputConfig {
     pub format: LogFormat,
     pub verbosity: Verbosity,
+    /// Read keys from the terminal (`r` rebuild, `q` quit); off with `--no-keys`.
+    pub keys: bool,
+}
+
+impl Default for OutputConfig {
+    fn default() -> Self {
+        OutputConfig {
+            format: LogFormat::default(),
+            verbosity: Verbosity::default(),
+            keys: true,
+        }
+    }
 }

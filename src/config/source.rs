@@ -71,11 +71,6 @@ impl Source {
         }
     }
 
-    /// An error about the file as a whole.
-    pub fn file_error(&self, problem: Problem) -> ConfigError {
-        ConfigError::new(self.origin(None), problem)
-    }
-
     fn origin(&self, position: Option<(usize, usize)>) -> Origin {
         Origin::File {
             path: self.shown_path.clone(),

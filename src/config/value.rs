@@ -18,6 +18,9 @@ use super::{ListenAddress, Program, Readiness};
 const DURATION_HINT: &str = "write a number and a unit, e.g. \"50ms\", \"5s\" or \"1m 30s\"";
 
 pub fn duration(text: &str) -> Result<Duration, Problem> {
+    if text.trim().is_empty() {
+        return Err(Problem::new("the duration is empty").with_hint(DURATION_HINT));
+    }
     humantime::parse_duration(text.trim()).map_err(|error| {
         Problem::new(format!("`{text}` is not a duration ({error})")).with_hint(DURATION_HINT)
     })
