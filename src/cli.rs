@@ -61,7 +61,7 @@ pub struct Cli {
     pub debounce: Option<String>,
 
     /// Poll for changes instead of OS events (network, WSL, container mounts); default 500ms.
-    #[arg(long, value_name = "DUR", num_args = 0..=1, require_equals = true, default_missing_value = "500ms")]
+    #[arg(long, value_name = "DUR", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     pub poll: Option<String>,
 
     /// The signal that asks a generation to stop, e.g. SIGTERM, INT or 15.
@@ -185,12 +185,12 @@ mod tests {
     }
 
     #[test]
-    fn bare_poll_means_500ms_and_does_not_eat_the_next_word() {
-        assert_eq!(parse(&["--poll"]).poll.as_deref(), Some("500ms"));
+    fn bare_poll_means_the_default_and_does_not_eat_the_next_word() {
+        assert_eq!(parse(&["--poll"]).poll.as_deref(), Some(""));
         assert_eq!(parse(&["--poll=2s"]).poll.as_deref(), Some("2s"));
         assert_eq!(parse(&[]).poll, None);
         let cli = parse(&["--poll", "--", "app"]);
-        assert_eq!(cli.poll.as_deref(), Some("500ms"));
+        assert_eq!(cli.poll.as_deref(), Some(""));
         assert_eq!(cli.run_argv, ["app"]);
     }
 
