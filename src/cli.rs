@@ -60,7 +60,8 @@ pub struct Cli {
     #[arg(long, value_name = "DUR")]
     pub debounce: Option<String>,
 
-    /// Poll for changes instead of OS events (network, WSL, container mounts); default 500ms.
+    /// Poll for changes instead of OS events (network, WSL, container mounts); bare: every 500ms.
+    // A bare `--poll` yields "", which resolve maps to `defaults::POLL_INTERVAL`.
     #[arg(long, value_name = "DUR", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     pub poll: Option<String>,
 
