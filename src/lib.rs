@@ -32,8 +32,7 @@ pub fn run() -> ExitCode {
 
 fn run_cli(cli: Cli) -> u8 {
     if let Some(Command::Completions { shell }) = cli.command {
-        let mut command = <Cli as clap::CommandFactory>::command();
-        clap_complete::generate(shell, &mut command, "hotdev", &mut std::io::stdout());
+        cli::write_completions(shell, &mut std::io::stdout());
         return exit::SUCCESS;
     }
     let cwd = match std::env::current_dir() {
@@ -49,8 +48,7 @@ fn run_cli(cli: Cli) -> u8 {
         Ok(config) => config,
         Err(e) => return fail(exit::USAGE, &e.to_string()),
     };
-    let options = shell::Options { keys: !cli.no_keys };
-    match shell::run(config, options) {
+    match shell::run(config) {
         Ok(code) => code,
         Err(shell::StartError::Usage(m)) => fail(exit::USAGE, &m),
         Err(shell::StartError::Runtime(m)) => fail(exit::FAILURE, &m),

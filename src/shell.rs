@@ -54,13 +54,6 @@ struct GenerationRun {
     check: Option<Check>,
 }
 
-/// Choices that are not part of the configuration file.
-#[derive(Debug, Clone, Copy)]
-pub struct Options {
-    /// Read single-key commands when stdin is a terminal.
-    pub keys: bool,
-}
-
 /// Everything the loop carries out actions with.
 struct Shell {
     config: Config,
@@ -81,7 +74,7 @@ struct Shell {
 }
 
 /// Runs the reload loop until a shutdown completes; returns the exit code.
-pub fn run(config: Config, options: Options) -> Result<u8, StartError> {
+pub fn run(config: Config) -> Result<u8, StartError> {
     let reporter = Reporter::new(config.output);
     if let Err(e) = process::become_subreaper() {
         // Without it, orphans of a `sh -c` wrapper go to init; stops still signal the group.
@@ -134,7 +127,7 @@ pub fn run(config: Config, options: Options) -> Result<u8, StartError> {
         });
     }
 
-    let keys = if options.keys {
+    let keys = if config.output.keys {
         crate::keys::Keys::start(tx.clone())
     } else {
         None
@@ -527,7 +520,11 @@ impl Shell {
         });
         if let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) {
             let log = log_ready.zip(check.clone());
-            ready::forward_output(stdout, stderr, log);
+            if let Err(e) = ready::forward_output(stdout, stderr, log) {
+                self.reporter.report(&Message::Error {
+                    message: &format!("cannot forward the output of generation {generation}: {e}"),
+                });
+            }
         }
         self.generations.insert(
             generation,
