@@ -104,26 +104,7 @@ impl Watch {
         // The debouncer releases an event `debounce` after it happened, checking every `tick`;
         // a small tick keeps the added latency small.
         let tick = (debounce / 8).max(Duration::from_millis(1)).min(debounce);
-        let backend = match cfg.poll {
-            None => Backend::Native(new_debouncer_opt(
-                debounce,
-                Some(tick),
-                handler,
-                RecommendedCache::new(),
-                notify::Config::default(),
-            )?),
-            Some(interval) => Backend::Poll(new_debouncer_opt(
-                debounce,
-                Some(tick),
-                handler,
-                NoCache,
-                // notify's poller compares mtimes in whole seconds: without hashing, a save in
-                // the same second as the previous one would be missed, not just delayed.
-                notify::Config::default()
-                    .with_poll_interval(interval)
-                    .with_compare_contents(true),
-            )?),
-        };
+        let backend = Backend::new(debounce, tick, cfg.poll, handler)?;
         let watched = Arc::new(AtomicUsize::new(0));
         let mut worker = Worker {
             backend,
@@ -184,6 +165,34 @@ enum Backend {
 }
 
 impl Backend {
+    fn new(
+        debounce: Duration,
+        tick: Duration,
+        poll: Option<Duration>,
+        handler: impl FnMut(DebounceEventResult) + Send + 'static,
+    ) -> notify::Result<Backend> {
+        Ok(match poll {
+            None => Backend::Native(new_debouncer_opt(
+                debounce,
+                Some(tick),
+                handler,
+                RecommendedCache::new(),
+                notify::Config::default(),
+            )?),
+            Some(interval) => Backend::Poll(new_debouncer_opt(
+                debounce,
+                Some(tick),
+                handler,
+                NoCache,
+                // notify's poller compares mtimes in whole seconds: without hashing, a save in
+                // the same second as the previous one would be missed, not just delayed.
+                notify::Config::default()
+                    .with_poll_interval(interval)
+                    .with_compare_contents(true),
+            )?),
+        })
+    }
+
     fn watch(&mut self, path: &Path, mode: RecursiveMode) -> notify::Result<()> {
         match self {
             Backend::Native(d) => d.watch(path, mode),

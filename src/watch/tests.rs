@@ -321,3 +321,30 @@ fn measure_watches_for_2000_dirs_half_gitignored() {
         t1.elapsed()
     );
 }
+
+#[test]
+fn queue_overflow_is_a_change_flagged_overflow_and_rewatches() {
+    use notify::event::Flag;
+    let f = Fixture::new(&["pkg/"]);
+    let cfg = f.cfg();
+    let (tx, rx) = bus::channel();
+    let tick = Duration::from_millis(5);
+    let mut worker = Worker {
+        backend: Backend::new(cfg.debounce, tick, None, |_| {}).expect("backend"),
+        filter: Arc::new(Filter::new(&cfg, &f.root).expect("filter")),
+        dirs: BTreeSet::new(),
+        roots: cfg.paths.clone(),
+        per_dir: true,
+        coalesce: tick,
+        watched: Arc::new(AtomicUsize::new(0)),
+        tx,
+    };
+    // As if the events of a directory's creation were lost with the overflow.
+    let lost = notify::Event::new(EventKind::Other).set_flag(Flag::Rescan);
+    assert!(worker.handle(&[DebouncedEvent::new(lost, Instant::now())]));
+    match rx.try_recv() {
+        Ok(Input::Event(Event::Changed(changes))) => assert!(changes.overflow, "{changes:?}"),
+        other => panic!("expected an overflow change set, got {other:?}"),
+    }
+    assert_eq!(worker.dirs.len(), 2, "the rescan watches what is there");
+}
