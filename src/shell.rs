@@ -206,10 +206,9 @@ impl Shell {
                 }
                 None
             }
-            Input::WatchFailed(message) => {
+            Input::WatchWarning(message) => {
                 self.reporter.report(&Message::Error { message: &message });
-                self.exit_code = exit::FAILURE;
-                Some(Event::Shutdown)
+                None
             }
             Input::Signal(signal) => {
                 let name = Signal::try_from(signal)

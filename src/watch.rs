@@ -297,7 +297,7 @@ impl Worker {
                 }
                 Err(err) => {
                     let msg = format!("{err} (keeping the previous watch rules)");
-                    if self.tx.send(Input::WatchFailed(msg)).is_err() {
+                    if self.tx.send(Input::WatchWarning(msg)).is_err() {
                         return false;
                     }
                 }
@@ -308,7 +308,7 @@ impl Worker {
             let mut found = Vec::new();
             if let Err(err) = self.add_tree(&dir, Some(&mut found)) {
                 let msg = WatchError::from(err).to_string();
-                if self.tx.send(Input::WatchFailed(msg)).is_err() {
+                if self.tx.send(Input::WatchWarning(msg)).is_err() {
                     return false;
                 }
             }
@@ -390,7 +390,7 @@ impl Worker {
             if let Err(err) = self.add_tree(&root, None) {
                 let _ = self
                     .tx
-                    .send(Input::WatchFailed(WatchError::from(err).to_string()));
+                    .send(Input::WatchWarning(WatchError::from(err).to_string()));
             }
         }
     }
@@ -405,7 +405,7 @@ impl Worker {
             if !vanished {
                 let _ = self
                     .tx
-                    .send(Input::WatchFailed(WatchError::from(err).to_string()));
+                    .send(Input::WatchWarning(WatchError::from(err).to_string()));
             }
         }
     }
