@@ -96,8 +96,17 @@ fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
     }
 }
 
-fn environ(pid: i32) -> BTreeMap<String, String> {
-    let raw = fs::read(format!("/proc/{pid}/environ")).unwrap();
+/// Waits until `pid` runs `program` with its exec complete, and returns its environment.
+///
+/// `spawn` returns when the exec closes the report pipe, but the kernel may still be closing
+/// other close-on-exec fds, and lays out the new environment only after that (it sets the new
+/// name first). A new name plus a readable environment means the exec is complete.
+fn exec_env(pid: i32, program: &str) -> BTreeMap<String, String> {
+    let mut raw = Vec::new();
+    wait_until(&format!("{pid} has exec'd {program}"), || {
+        raw = fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+        comm(pid) == program && !raw.is_empty()
+    });
     raw.split(|b| *b == 0)
         .filter_map(|var| {
             let var = String::from_utf8_lossy(var);
@@ -112,7 +121,8 @@ fn environ(pid: i32) -> BTreeMap<String, String> {
 fn child_fds(pid: i32) -> Vec<i32> {
     let me = std::process::id() as i32;
     let inherited = |fd: &i32| {
-        *fd > 2 && open_fds(me).contains(fd) && fd_flags(me, *fd) & OFlag::O_CLOEXEC.bits() == 0
+        // Other tests open and close fds meanwhile: an fd that vanished was not inherited.
+        *fd > 2 && try_fd_flags(me, *fd).is_some_and(|f| f & OFlag::O_CLOEXEC.bits() == 0)
     };
     open_fds(pid)
         .into_iter()
@@ -123,7 +133,8 @@ fn child_fds(pid: i32) -> Vec<i32> {
 fn open_fds(pid: i32) -> Vec<i32> {
     let mut fds: Vec<i32> = fs::read_dir(format!("/proc/{pid}/fd"))
         .unwrap()
-        .map(|e| e.unwrap().file_name().to_str().unwrap().parse().unwrap())
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
         .collect();
     fds.sort();
     fds
@@ -131,9 +142,26 @@ fn open_fds(pid: i32) -> Vec<i32> {
 
 fn fd_target(pid: i32, fd: i32) -> String {
     fs::read_link(format!("/proc/{pid}/fd/{fd}"))
-        .unwrap()
-        .to_string_lossy()
-        .into_owned()
+        .map(|t| t.to_string_lossy().into_owned())
+        .unwrap_or_else(|e| format!("({e})"))
+}
+
+/// The child ends up with exactly `expected` open. Waits for it: the dynamic loader and libc
+/// open and close files of their own while the program starts. A leaked fd never closes, so
+/// it fails at the deadline, with the fds named.
+fn assert_fds(pid: i32, expected: &[i32]) {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let open = child_fds(pid);
+        if open == expected {
+            return;
+        }
+        if Instant::now() > deadline {
+            let targets: Vec<String> = open.iter().map(|fd| fd_target(pid, *fd)).collect();
+            panic!("fds {open:?} ({targets:?}), expected {expected:?}: contiguous, none leaked");
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
 }
 
 fn comm(pid: i32) -> String {
@@ -177,9 +205,13 @@ fn inode_link(fd: std::os::fd::BorrowedFd<'_>) -> String {
 
 /// The `flags:` line of /proc/PID/fdinfo/FD, octal.
 fn fd_flags(pid: i32, fd: i32) -> i32 {
-    let info = fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}")).unwrap();
-    let flags = info.lines().find_map(|l| l.strip_prefix("flags:")).unwrap();
-    i32::from_str_radix(flags.trim(), 8).unwrap()
+    try_fd_flags(pid, fd).unwrap_or_else(|| panic!("no fdinfo for fd {fd} of {pid}"))
+}
+
+fn try_fd_flags(pid: i32, fd: i32) -> Option<i32> {
+    let info = fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}")).ok()?;
+    let flags = info.lines().find_map(|l| l.strip_prefix("flags:"))?;
+    i32::from_str_radix(flags.trim(), 8).ok()
 }
 
 #[test]
@@ -263,17 +295,12 @@ fn argv_child_gets_listeners_at_fd3_with_the_systemd_environment() {
 
     // spawn returns after the exec: /proc shows the program's own fds and environment.
     let pid = child.pid;
-    assert_eq!(comm(pid), "sleep");
-    assert_eq!(
-        child_fds(pid),
-        [0, 1, 2, 3, 4],
-        "contiguous, nothing leaked"
-    );
+    let env = exec_env(pid, "sleep");
+    assert_fds(pid, &[0, 1, 2, 3, 4]);
     assert_eq!(fd_target(pid, 0), "/dev/null");
     let fds = listeners.fds();
     assert_eq!(fd_target(pid, 3), inode_link(fds[0]));
     assert_eq!(fd_target(pid, 4), inode_link(fds[1]));
-    let env = environ(pid);
     let port = listeners.first_tcp_port().unwrap().to_string();
     for (key, value) in [
         ("LISTEN_FDS", "2"),
@@ -294,11 +321,7 @@ fn shell_script_ending_in_exec_hands_listen_pid_to_the_app() {
     let spec = shell("echo starting >/dev/null; exec sleep 60");
     let (mut group, child) = Group::start(&request(&spec, Some(&listeners)));
 
-    wait_until("the script has exec'd the app", || {
-        comm(child.pid) == "sleep"
-    });
-
-    let env = environ(child.pid);
+    let env = exec_env(child.pid, "sleep");
     assert_eq!(env.get("LISTEN_PID"), Some(&child.pid.to_string()));
     assert_eq!(fd_target(child.pid, 3), inode_link(listeners.fds()[0]));
     group.stop();
@@ -333,7 +356,7 @@ const NONBLOCK: i32 = OFlag::O_NONBLOCK.bits();
 fn without_listeners_no_handoff_variables_reach_the_child() {
     let spec = argv(&["sleep", "60"]);
     let (mut group, child) = Group::start(&request(&spec, None));
-    let env = environ(child.pid);
+    let env = exec_env(child.pid, "sleep");
     for key in [
         "LISTEN_FDS",
         "LISTEN_PID",
@@ -342,7 +365,7 @@ fn without_listeners_no_handoff_variables_reach_the_child() {
     ] {
         assert!(!env.contains_key(key), "{key}");
     }
-    assert_eq!(child_fds(child.pid), [0, 1, 2]);
+    assert_fds(child.pid, &[0, 1, 2]);
     group.stop();
 }
 
@@ -393,7 +416,9 @@ fn spec_env_and_cwd_are_applied() {
     req.cwd = dir.path();
     let (mut group, child) = Group::start(&req);
     assert_eq!(
-        environ(child.pid).get("GREETING").map(String::as_str),
+        exec_env(child.pid, "sleep")
+            .get("GREETING")
+            .map(String::as_str),
         Some("hello")
     );
     let cwd = fs::read_link(format!("/proc/{}/cwd", child.pid)).unwrap();

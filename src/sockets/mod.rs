@@ -11,7 +11,7 @@ use std::fmt;
 use std::fs;
 use std::io;
 use std::net::SocketAddr;
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
@@ -128,7 +128,8 @@ fn backlog() -> i32 {
 /// port beside ours). An IPv6 address is IPv6 only: `[::]:8080` and `0.0.0.0:8080` can both be
 /// listed, and what a listener accepts does not depend on the host's `bindv6only` setting.
 fn bind_tcp(addr: SocketAddr, backlog: i32) -> Result<(Socket, Bound), SocketErrorKind> {
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))
+        .and_then(above_stdio)?;
     socket.set_reuse_address(true)?;
     if addr.is_ipv6() {
         socket.set_only_v6(true)?;
@@ -154,7 +155,7 @@ fn bind_tcp(addr: SocketAddr, backlog: i32) -> Result<(Socket, Bound), SocketErr
 /// path that is not a socket.
 fn bind_unix(path: &Path, backlog: i32) -> Result<(Socket, Bound), SocketErrorKind> {
     let addr = SockAddr::unix(path)?;
-    let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
+    let socket = Socket::new(Domain::UNIX, Type::STREAM, None).and_then(above_stdio)?;
     if let Err(err) = socket.bind(&addr) {
         if err.raw_os_error() != Some(Errno::EADDRINUSE as i32) {
             return Err(err.into());
@@ -179,6 +180,16 @@ fn bind_unix(path: &Path, backlog: i32) -> Result<(Socket, Bound), SocketErrorKi
     };
     socket.listen(backlog)?;
     Ok((socket, Bound::Unix(file)))
+}
+
+/// Keeps a listener off fds 0..2 (free when hotdev was started with stdio closed): a child's
+/// stdio is set up over those numbers before the hand-off copies the listeners to 3, 4, …
+fn above_stdio(socket: Socket) -> io::Result<Socket> {
+    if socket.as_raw_fd() > 2 {
+        return Ok(socket);
+    }
+    // std duplicates with F_DUPFD_CLOEXEC from 3 up.
+    Ok(Socket::from(socket.as_fd().try_clone_to_owned()?))
 }
 
 /// Whether a process accepts connections on the socket file. Non-blocking, so a live server
