@@ -115,10 +115,11 @@ impl Image {
         let base = (FIRST_FD + self.listeners.len()) as libc::c_int;
         // SAFETY: after fork in a multi-threaded parent only async-signal-safe calls are
         // allowed. This block makes only system calls (prctl, getppid, fcntl, dup2, write,
-        // execve, _exit) and reads errno; it reads memory prepared before fork, and writes into `moved` and the
-        // `LISTEN_PID` slot, which this child owns (its own copy-on-write copy): no allocation,
-        // no lock, no unwinding. `decimal` above is arithmetic on a stack buffer. Every pointer
-        // handed to execve is NUL-terminated and points into buffers `self` owns.
+        // execve, _exit) and reads errno. It reads memory prepared before fork and writes only
+        // into `moved` and the `LISTEN_PID` slot, which this child owns (its own copy-on-write
+        // copy): no allocation, no lock, no unwinding. `decimal` above is arithmetic on a
+        // stack buffer. Every pointer handed to execve is NUL-terminated and points into
+        // buffers `self` owns; the slot has room for any pid plus its NUL.
         unsafe {
             // Each failing step breaks out with the fd to report its errno on.
             let report = 'failed: {
