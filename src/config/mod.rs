@@ -8,6 +8,8 @@ pub mod error;
 pub mod file;
 mod never;
 pub mod resolve;
+pub mod schema;
+pub mod show;
 mod source;
 mod value;
 
