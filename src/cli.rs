@@ -117,11 +117,38 @@ pub struct Cli {
 /// Subcommands; with none, hotdev runs.
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
+    /// Detect the project here (go.mod, Cargo.toml, package.json, pyproject.toml) and write a
+    /// commented .hotdev.toml that works as is.
+    Init {
+        /// Replace an existing .hotdev.toml.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the effective configuration (file, flags and defaults), each value with where it
+    /// came from. Flags go before the subcommand: `hotdev --debounce 75ms config`.
+    Config {
+        /// TOML-like text that can be pasted into .hotdev.toml, or JSON for tools.
+        #[arg(long, value_enum, value_name = "FORMAT", default_value = "toml")]
+        format: ConfigFormatArg,
+    },
+    /// Print the JSON Schema of .hotdev.toml (for editors: Taplo, Even Better TOML).
+    Schema,
+    /// Print the man page (roff) to stdout, e.g. `hotdev man | man -l -`.
+    Man,
     /// Print a shell completion script to stdout, e.g. `hotdev completions bash > /etc/bash_completion.d/hotdev`.
     Completions {
         /// The shell to write completions for.
         shell: clap_complete::Shell,
     },
+}
+
+/// `hotdev config --format`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConfigFormatArg {
+    /// TOML with a `# from …` comment on every value.
+    Toml,
+    /// One JSON object: every key with its value and source.
+    Json,
 }
 
 /// `--strategy`
