@@ -4,6 +4,7 @@
 //! `main.rs` only calls [`run`]; everything else lives in the modules below (DESIGN.md §2).
 
 pub mod bus;
+pub mod capture;
 pub mod cli;
 pub mod config;
 pub mod engine;

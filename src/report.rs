@@ -55,6 +55,12 @@ pub enum Message<'a> {
         status: String,
         serving: Option<GenId>,
     },
+    /// A build's collected output: always for a failed build, with -v for a good one.
+    BuildOutput {
+        build: BuildId,
+        lines: &'a [String],
+        failed: bool,
+    },
     GenerationStarted {
         generation: GenId,
         pid: i32,
@@ -156,6 +162,10 @@ impl Reporter {
                 value.to_string()
             }
             LogFormat::Human => {
+                if let Message::BuildOutput { lines, failed, .. } = message {
+                    self.block(lines, *failed);
+                    return;
+                }
                 let (level, text) = human_of(message);
                 let shown = match self.output.verbosity {
                     Verbosity::Quiet => level == Level::Bad,
@@ -170,6 +180,22 @@ impl Reporter {
         };
         // A closed stderr must not take hotdev down: it still has processes to stop.
         let _ = writeln!(&self.term, "{line}");
+    }
+
+    /// The build's own lines, verbatim (so `file:line:col` stays clickable), between rules, so
+    /// they stand apart from the app's log. Shown even with -q when the build failed.
+    fn block(&self, lines: &[String], failed: bool) {
+        if lines.is_empty() || (!failed && self.output.verbosity < Verbosity::Verbose) {
+            return;
+        }
+        let rule = Style::new().dim().apply_to("─".repeat(60));
+        let mut text = format!("{rule}\n");
+        for line in lines {
+            text.push_str(line);
+            text.push('\n');
+        }
+        text.push_str(&rule.to_string());
+        let _ = writeln!(&self.term, "{text}");
     }
 
     /// Clears the screen (the `c` key); a no-op for JSON output or a non-terminal.
@@ -318,6 +344,10 @@ fn human_of(message: &Message) -> (Level, String) {
                 generation_word(*serving)
             ),
         ),
+        BuildOutput { build, lines, .. } => (
+            Level::Detail,
+            format!("build {build} printed {} lines", lines.len()),
+        ),
         GenerationStarted {
             generation, pid, ..
         } => (
@@ -454,6 +484,16 @@ fn json_of(message: &Message) -> Value {
             "duration_ms": ms(duration),
             "status": status,
             "serving": serving,
+        }),
+        BuildOutput {
+            build,
+            lines,
+            failed,
+        } => json!({
+            "event": "build_output",
+            "build": build,
+            "failed": failed,
+            "lines": lines,
         }),
         GenerationStarted {
             generation,

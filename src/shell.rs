@@ -5,12 +5,14 @@
 //! only place that reports effects (pids, timings). It decides nothing the engine could decide.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
 
 use crate::bus::{self, Input, Sender};
+use crate::capture::Capture;
 use crate::config::{Config, Readiness};
 use crate::engine::{
     Action, BuildId, ChangeSet, Engine, Event, GenId, Manual, NotReady, Note, Settings,
@@ -45,6 +47,8 @@ struct BuildRun {
     pgid: i32,
     started: Instant,
     cancelled: bool,
+    /// Filled by the waiter thread before it reports the build finished.
+    output: Arc<Mutex<Vec<String>>>,
 }
 
 struct GenerationRun {
@@ -279,6 +283,14 @@ impl Shell {
                         serving: self.serving_hint(),
                     });
                 }
+                let output = run.output.lock().map(|o| o.clone()).unwrap_or_default();
+                if !status.success() || self.reporter.verbose() {
+                    self.reporter.report(&Message::BuildOutput {
+                        build: *id,
+                        lines: &output,
+                        failed: !status.success(),
+                    });
+                }
             }
             Event::BuildTimedOut { id } => {
                 if let Some(run) = self.builds.get_mut(id).filter(|r| !r.cancelled) {
@@ -418,26 +430,38 @@ impl Shell {
             cwd: &self.config.root,
             extra_env: vec![("HOTDEV_BUILD_ID".into(), id.to_string())],
             listeners: None,
-            output: Output::Inherit,
+            output: Output::Piped,
         };
         match process::spawn(&spawn) {
-            Ok(child) => {
+            Ok(mut child) => {
                 let pgid = child.pid;
                 self.reporter.report(&Message::BuildStarted {
                     build: id,
                     pid: pgid,
                 });
+                let capture = match (child.stdout.take(), child.stderr.take()) {
+                    (Some(out), Some(err)) => Capture::start(out, err, false).ok(),
+                    _ => None,
+                };
+                let output = Arc::new(Mutex::new(Vec::new()));
                 self.builds.insert(
                     id,
                     BuildRun {
                         pgid,
                         started: Instant::now(),
                         cancelled: false,
+                        output: Arc::clone(&output),
                     },
                 );
                 let tx = self.tx.clone();
                 spawn_named("hotdev-build-wait", move || {
                     let status = process::wait_group(pgid);
+                    if let Some(capture) = capture {
+                        let lines = capture.finish(OUTPUT_GRACE);
+                        if let Ok(mut slot) = output.lock() {
+                            *slot = lines;
+                        }
+                    }
                     let _ = tx.send(Input::Event(Event::BuildFinished { id, status }));
                 });
                 if let Some(timeout) = build.timeout {
@@ -572,6 +596,10 @@ impl Drop for Shell {
         }
     }
 }
+
+/// How long a finished build's output may still trickle in (a daemon it left behind may hold
+/// the pipe open for ever).
+const OUTPUT_GRACE: Duration = Duration::from_secs(2);
 
 /// A timer: sends `event` after `delay`. The engine ignores it if it is stale by then.
 fn after(delay: Duration, tx: Sender, event: Event) {
