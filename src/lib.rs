@@ -27,6 +27,9 @@ use crate::cli::{Cli, Command};
 
 /// Parses the command line, runs hotdev and returns the process exit code.
 pub fn run() -> ExitCode {
+    if std::env::args_os().nth(1).as_deref() == Some(process::guard::GUARD_ARG.as_ref()) {
+        return ExitCode::from(process::guard::run_guard(std::io::stdin().lock()));
+    }
     let cli = Cli::parse();
     ExitCode::from(run_cli(cli))
 }

@@ -20,6 +20,7 @@ use crate::engine::{
 use crate::exit;
 use crate::filter::Filter;
 use crate::keys::{self, Key};
+use crate::process::guard::Guard;
 use crate::process::{self, Output, Spawn};
 use crate::ready::{self, Check, NotifySocket, Registry};
 use crate::report::{Message, Reporter, format_status};
@@ -64,6 +65,8 @@ struct Shell {
     reporter: Reporter,
     tx: Sender,
     listeners: Listeners,
+    /// Kills what hotdev started if hotdev is killed; `None` if it could not start.
+    guard: Option<Guard>,
     notify: Option<NotifySocket>,
     registry: Registry,
     builds: BTreeMap<BuildId, BuildRun>,
@@ -86,6 +89,18 @@ pub fn run(config: Config) -> Result<u8, StartError> {
             message: &format!("cannot become a child subreaper ({e}); continuing"),
         });
     }
+    let guard = match Guard::start() {
+        Ok(guard) => Some(guard),
+        Err(e) => {
+            reporter.report(&Message::Error {
+                message: &format!(
+                    "cannot start the guard process ({e}): if hotdev is killed with SIGKILL, \
+                     what it started may keep running"
+                ),
+            });
+            None
+        }
+    };
     let listeners =
         Listeners::bind(&config.listen).map_err(|e| StartError::Usage(e.to_string()))?;
     let (tx, rx) = bus::channel();
@@ -145,6 +160,7 @@ pub fn run(config: Config) -> Result<u8, StartError> {
         reporter,
         tx,
         listeners,
+        guard,
         notify,
         registry,
         builds: BTreeMap::new(),
@@ -266,6 +282,7 @@ impl Shell {
                 let Some(run) = self.builds.remove(id) else {
                     return;
                 };
+                self.forget(run.pgid);
                 if run.cancelled {
                     return;
                 }
@@ -314,6 +331,7 @@ impl Shell {
             }
             Event::Exited { generation, status } => {
                 if let Some(run) = self.generations.remove(generation) {
+                    self.forget(run.pgid);
                     if let Some(check) = &run.check {
                         check.cancel();
                     }
@@ -331,6 +349,18 @@ impl Shell {
                 }
             }
             _ => {}
+        }
+    }
+
+    fn watch(&self, pgid: i32) {
+        if let Some(guard) = &self.guard {
+            guard.watch(pgid);
+        }
+    }
+
+    fn forget(&self, pgid: i32) {
+        if let Some(guard) = &self.guard {
+            guard.forget(pgid);
         }
     }
 
@@ -435,6 +465,7 @@ impl Shell {
         match process::spawn(&spawn) {
             Ok(mut child) => {
                 let pgid = child.pid;
+                self.watch(pgid);
                 self.reporter.report(&Message::BuildStarted {
                     build: id,
                     pid: pgid,
@@ -524,6 +555,7 @@ impl Shell {
             }
         };
         let pgid = child.pid;
+        self.watch(pgid);
         let started = Instant::now();
         self.reporter.report(&Message::GenerationStarted {
             generation,
