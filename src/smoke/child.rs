@@ -1,0 +1,193 @@
+//! The child hotdev: started in its own process group with stdin null and both outputs piped;
+//! its stderr lines become events on the session's channel, everything else is the app's
+//! output, printed with an `app| ` prefix and kept (the last lines) for failure reports.
+//! Also the final check that no process group it reported is still alive.
+
+use std::collections::VecDeque;
+use std::ffi::OsString;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use nix::errno::Errno;
+use nix::sys::signal::{Signal, kill, killpg};
+use nix::unistd::Pid;
+
+use super::event::{Line, parse_line};
+
+/// How many lines of the app's output a failure report shows.
+pub const TAIL_LINES: usize = 40;
+
+/// What the reader threads and the waiter send to the session.
+#[derive(Debug)]
+pub enum FromChild {
+    Line(Line),
+    Exited(Option<i32>),
+}
+
+/// The last lines of the app's (and the builds') output.
+#[derive(Clone, Default)]
+pub struct Tail(Arc<Mutex<VecDeque<String>>>);
+
+impl Tail {
+    fn push(&self, line: String) {
+        if let Ok(mut lines) = self.0.lock() {
+            if lines.len() == TAIL_LINES {
+                lines.pop_front();
+            }
+            lines.push_back(line);
+        }
+    }
+
+    pub fn lines(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .map(|l| l.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+pub struct Child {
+    pid: Pid,
+    pub tail: Tail,
+}
+
+impl Child {
+    /// Starts `exe args…` in `cwd`. Its output goes to the session through `tx`.
+    pub fn spawn(
+        exe: &Path,
+        args: &[OsString],
+        send: impl Fn(FromChild) -> bool + Clone + Send + 'static,
+    ) -> std::io::Result<Child> {
+        let mut command = Command::new(exe);
+        command
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .env_remove("NO_COLOR")
+            .process_group(0);
+        // SAFETY: prctl(PR_SET_PDEATHSIG) is a single system call, async-signal-safe; if
+        // smoke dies (even by SIGKILL) the child gets SIGTERM and stops its app gracefully.
+        unsafe {
+            command.pre_exec(|| {
+                nix::sys::prctl::set_pdeathsig(Signal::SIGTERM).map_err(std::io::Error::from)
+            });
+        }
+        let mut child = command.spawn()?;
+        let pid = Pid::from_raw(child.id() as i32);
+        let tail = Tail::default();
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        spawn_reader(
+            "smoke-child-stderr",
+            stderr,
+            true,
+            send.clone(),
+            tail.clone(),
+        )?;
+        spawn_reader(
+            "smoke-child-stdout",
+            stdout,
+            false,
+            send.clone(),
+            tail.clone(),
+        )?;
+        thread::Builder::new()
+            .name("smoke-child-wait".into())
+            .spawn(move || {
+                let code = child.wait().ok().and_then(|s| s.code());
+                send(FromChild::Exited(code));
+            })?;
+        Ok(Child { pid, tail })
+    }
+
+    /// Asks the child to stop everything it started and exit (SIGTERM, as in a terminal).
+    pub fn terminate(&self) {
+        let _ = kill(self.pid, Signal::SIGTERM);
+    }
+
+    /// The last resort: SIGKILL the child's own process group.
+    pub fn kill(&self) {
+        let _ = killpg(self.pid, Signal::SIGKILL);
+    }
+}
+
+fn spawn_reader(
+    name: &str,
+    stream: impl Read + Send + 'static,
+    events: bool,
+    send: impl Fn(FromChild) -> bool + Send + 'static,
+    tail: Tail,
+) -> std::io::Result<()> {
+    thread::Builder::new().name(name.into()).spawn(move || {
+        let mut reader = BufReader::new(stream);
+        let mut raw = Vec::new();
+        loop {
+            raw.clear();
+            match reader.read_until(b'\n', &mut raw) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            let text = String::from_utf8_lossy(&raw);
+            let text = text.trim_end_matches(['\n', '\r']);
+            let line = if events {
+                parse_line(text)
+            } else {
+                Line::Output(text.to_string())
+            };
+            if let Line::Output(out) = &line {
+                // Printed here, in order, whatever the session is busy with. The child's own
+                // plain-text errors (`hotdev: error: …`) are forwarded as they are.
+                let prefix = if out.starts_with("hotdev: ") {
+                    ""
+                } else {
+                    "app| "
+                };
+                let _ = writeln!(std::io::stderr().lock(), "{prefix}{out}");
+                tail.push(out.clone());
+            }
+            if !send(FromChild::Line(line)) {
+                break;
+            }
+        }
+    })?;
+    Ok(())
+}
+
+/// The process groups that still have a live process (`kill(-pgid, 0)` is not ESRCH).
+pub fn alive_groups(groups: impl IntoIterator<Item = i32>) -> Vec<i32> {
+    groups
+        .into_iter()
+        .filter(|&pgid| pgid > 1 && killpg(Pid::from_raw(pgid), None) != Err(Errno::ESRCH))
+        .collect()
+}
+
+/// SIGKILL whatever is left of a group, so that a failed run does not leave it behind.
+pub fn kill_group(pgid: i32) {
+    if pgid > 1 {
+        let _ = killpg(Pid::from_raw(pgid), Signal::SIGKILL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_live_group_is_found_and_a_gone_one_is_not() {
+        let mut sleeper = Command::new("sleep")
+            .arg("30")
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let pgid = sleeper.id() as i32;
+        assert_eq!(alive_groups([pgid]), vec![pgid]);
+        kill_group(pgid);
+        sleeper.wait().unwrap();
+        assert_eq!(alive_groups([pgid]), Vec::<i32>::new());
+    }
+}
