@@ -58,7 +58,8 @@ pub fn global_args(cli: &clap::Command, argv: &[OsString]) -> Vec<OsString> {
                 (_, Some(s)) => arg.get_short() == Some(s),
                 _ => false,
             };
-            named && arg.get_action().takes_values()
+            // `--poll[=DUR]` (require_equals) never takes the next word.
+            named && arg.get_action().takes_values() && !arg.is_require_equals_set()
         })
     };
     let mut out = Vec::new();
@@ -129,6 +130,13 @@ mod tests {
             .arg(Arg::new("config").long("config").short('c'))
             .arg(Arg::new("listen").long("listen"))
             .arg(
+                Arg::new("poll")
+                    .long("poll")
+                    .num_args(0..=1)
+                    .require_equals(true)
+                    .default_missing_value(""),
+            )
+            .arg(
                 Arg::new("verbose")
                     .long("verbose")
                     .short('v')
@@ -156,6 +164,8 @@ mod tests {
         assert_eq!(got, words("--config smoke -vc smoke"));
         let got = global_args(&cli(), &words("hotdev --config=smoke smoke"));
         assert_eq!(got, words("--config=smoke"));
+        let got = global_args(&cli(), &words("hotdev --poll smoke --reloads 1"));
+        assert_eq!(got, words("--poll"));
     }
 
     #[test]

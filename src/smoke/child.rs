@@ -68,7 +68,6 @@ impl Child {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .env_remove("NO_COLOR")
             .process_group(0);
         // SAFETY: prctl(PR_SET_PDEATHSIG) is a single system call, async-signal-safe; if
         // smoke dies (even by SIGKILL) the child gets SIGTERM and stops its app gracefully.

@@ -58,6 +58,8 @@ struct Session {
     load: Option<Load>,
     stop_probes: Arc<AtomicBool>,
     child_exit: Option<Option<i32>>,
+    /// The driver asked to shut down.
+    stopping: bool,
 }
 
 pub fn run(args: &SmokeArgs, global: Vec<OsString>) -> u8 {
@@ -91,6 +93,7 @@ pub fn run(args: &SmokeArgs, global: Vec<OsString>) -> u8 {
         load: None,
         stop_probes: Arc::new(AtomicBool::new(false)),
         child_exit: None,
+        stopping: false,
     };
     session.run_loop(&rx);
     let code = session.shutdown(&child, &rx);
@@ -120,27 +123,26 @@ impl Session {
                     reason: "lost contact with the child hotdev".into(),
                 },
             };
-            if self.feed(input) {
+            self.feed(input);
+            if self.stopping {
                 return;
             }
         }
     }
 
-    /// Feeds the driver and carries out its answers; true once it asks to shut down.
-    fn feed(&mut self, input: Input) -> bool {
+    /// Feeds the driver and carries out its answers (`stopping` once it asks to shut down).
+    fn feed(&mut self, input: Input) {
         let mut queue = vec![input];
-        let mut shutdown = false;
         while let Some(input) = queue.pop() {
             let at = self.at();
             for action in self.driver.step(at, input) {
                 match self.carry_out(action) {
-                    Ok(true) => shutdown = true,
+                    Ok(true) => self.stopping = true,
                     Ok(false) => {}
                     Err(abort) => queue.push(abort),
                 }
             }
         }
-        shutdown
     }
 
     fn input_of(&mut self, msg: Msg) -> Option<Input> {
@@ -149,7 +151,8 @@ impl Session {
                 if let Kind::Started { .. } = &event.kind {
                     let begin = self.begin(&event);
                     // `Begin` (or the abort) first, then the event itself.
-                    if self.feed(begin) {
+                    self.feed(begin);
+                    if self.stopping {
                         return None;
                     }
                 }
@@ -414,13 +417,8 @@ impl Session {
 
 /// Prints the table, writes the reports, returns the exit code.
 fn finish(run: &Run, args: &SmokeArgs) -> u8 {
+    // The app's output was streamed as it came (`app| `); the reports keep its tail.
     let mut code = run.code();
-    if code != exit::PASSED && !run.tail.is_empty() {
-        eprintln!("smoke: last lines of the app's output:");
-        for line in &run.tail {
-            eprintln!("app| {line}");
-        }
-    }
     eprintln!("{}", summary::table(run));
     let writes = [
         (args.report.as_ref(), {
