@@ -221,6 +221,24 @@ impl Driver {
         })
     }
 
+    /// Records the request counts of step `index`'s window; failed requests fail a step that
+    /// had passed (exit 5). Returns whether the step newly failed.
+    pub fn record_requests(&mut self, index: usize, ok: u64, failed: u64, sample: &str) -> bool {
+        let Some(step) = self.steps.get_mut(index) else {
+            return false;
+        };
+        step.requests_ok = ok;
+        step.requests_failed = failed;
+        if failed == 0 || step.outcome != Outcome::Passed {
+            return false;
+        }
+        step.outcome = Outcome::Failed {
+            code: exit::REQUESTS,
+            reason: format!("{failed} of {} requests failed, e.g. {sample}", ok + failed),
+        };
+        true
+    }
+
     pub fn step(&mut self, at: Duration, input: Input) -> Vec<Do> {
         let mut out = Vec::new();
         match input {

@@ -454,3 +454,55 @@ fn later_events_after_a_failure_only_track_process_groups() {
     assert_eq!(out, vec![]);
     assert!(d.groups().contains_key(&4242));
 }
+
+#[test]
+fn failed_requests_fail_a_passed_step_with_5_but_keep_an_earlier_reason() {
+    let mut d = Driver::new(1, true);
+    begin(&mut d, ReadyBy::Check, "restart");
+    build_and_start(&mut d, 0, 1, 1);
+    d.step(
+        at(700),
+        Input::Probe {
+            generation: 1,
+            result: Ok(()),
+        },
+    );
+    d.step(
+        at(1000),
+        ev(1000, Kind::BuildStarted { build: 2, pid: 300 }),
+    );
+    d.step(
+        at(1300),
+        ev(
+            1300,
+            Kind::BuildFailed {
+                build: 2,
+                duration_ms: 300,
+                status: "exit 1".into(),
+            },
+        ),
+    );
+    assert!(!d.record_requests(0, 10, 0, ""));
+    assert!(!d.record_requests(1, 3, 2, "refused"));
+    assert_eq!(d.failure().map(|f| f.0), Some(exit::BUILD));
+    assert_eq!(d.steps()[1].requests_failed, 2);
+
+    let mut d = Driver::new(0, true);
+    begin(&mut d, ReadyBy::Check, "restart");
+    build_and_start(&mut d, 0, 1, 1);
+    d.step(
+        at(700),
+        Input::Probe {
+            generation: 1,
+            result: Ok(()),
+        },
+    );
+    assert!(d.record_requests(0, 8, 2, "connection refused"));
+    assert_eq!(
+        d.failure(),
+        Some((
+            exit::REQUESTS,
+            "2 of 10 requests failed, e.g. connection refused"
+        ))
+    );
+}

@@ -162,7 +162,7 @@ impl Load {
                                 Ok(()) => w.ok += 1,
                                 Err(e) => {
                                     w.failed += 1;
-                                    if w.errors.len() < 3 {
+                                    if w.errors.len() < 3 && !w.errors.contains(&e) {
                                         w.errors.push(e);
                                     }
                                 }

@@ -300,6 +300,15 @@ impl Session {
         let began = Instant::now();
         self.stop_probes.store(true, Ordering::Relaxed);
         let windows = self.load.take().map(Load::finish).unwrap_or_default();
+        for (index, window) in windows.iter().enumerate() {
+            let sample = window.errors.join("; ");
+            if self
+                .driver
+                .record_requests(index, window.ok, window.failed, &sample)
+            {
+                eprintln!("{}", summary::step_line(&self.driver.steps()[index]));
+            }
+        }
         let interrupted = self.driver.failure().is_some_and(|(code, _)| code >= 128);
         let mut shutdown = Step::new("shutdown".into());
         let mut problems: Vec<(u8, String)> = Vec::new();
@@ -374,23 +383,6 @@ impl Session {
         let url = self.args.check.clone();
         let ready_by = self.driver.ready_by().describe();
         let mut steps = self.driver.into_steps();
-        for (step, window) in steps.iter_mut().zip(&windows) {
-            step.requests_ok = window.ok;
-            step.requests_failed = window.failed;
-            if window.failed > 0 && step.outcome == Outcome::Passed {
-                step.outcome = Outcome::Failed {
-                    code: exit::REQUESTS,
-                    reason: format!(
-                        "{} of {} requests to {} failed, e.g. {}",
-                        window.failed,
-                        window.ok + window.failed,
-                        url.as_deref().unwrap_or("--check"),
-                        window.errors.join("; ")
-                    ),
-                };
-                eprintln!("{}", summary::step_line(step));
-            }
-        }
         steps.push(shutdown);
         let run = Run {
             steps,

@@ -102,8 +102,10 @@ pub fn table(run: &Run) -> String {
         "{:<10} {:<11} {:>8} {:>8} {:>8} {:>8} {:>10}",
         "step", "result", "build", "swap", "ready", "total", "failed req"
     );
-    for step in &run.steps {
-        let requests = if run.check.is_some() && step.outcome != Outcome::NotRun {
+    let last = run.steps.len().saturating_sub(1);
+    for (index, step) in run.steps.iter().enumerate() {
+        // The shutdown step has no request window: the loop stops before it.
+        let requests = if run.check.is_some() && step.outcome != Outcome::NotRun && index != last {
             format!(
                 "{}/{}",
                 step.requests_failed,
