@@ -341,3 +341,23 @@ fn the_summary_table_lists_every_step() {
     assert_untouched(&project, &before);
     assert_nothing_left(&project);
 }
+
+#[test]
+fn the_whole_run_timing_out_exits_7_and_stops_the_build() {
+    let project = Project::copy("go-server");
+    let build = "sleep 60; go build -o tmp/server .";
+    project.write(
+        ".hotdev.toml",
+        &go_config(free_port(), build, "tmp/server", ""),
+    );
+    let before = snapshot(&project, &SOURCES);
+    let outcome = project.smoke(&[], &["--timeout", "2s"]);
+    assert_eq!(outcome.code, Some(7), "{}", outcome.stderr);
+    assert!(
+        outcome.stderr.contains("waiting for the build"),
+        "{}",
+        outcome.stderr
+    );
+    assert_untouched(&project, &before);
+    assert_nothing_left(&project);
+}

@@ -128,7 +128,7 @@ pub fn table(run: &Run) -> String {
     }
     let _ = writeln!(out, "readiness: {}", run.ready_by);
     if let Some(path) = &run.touched {
-        let _ = writeln!(out, "touched: {} (restored)", path.display());
+        let _ = writeln!(out, "touched: {} (left as it was)", path.display());
     }
     let code = run.code();
     let _ = write!(
