@@ -84,6 +84,8 @@ impl Project {
             .args(smoke)
             .current_dir(self.root())
             .env("NO_COLOR", "1")
+            // The fixture's own config says where its build output goes.
+            .env_remove("CARGO_TARGET_DIR")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
