@@ -9,6 +9,7 @@ pub mod config;
 pub mod engine;
 pub mod exit;
 pub mod filter;
+pub mod keys;
 pub mod process;
 pub mod ready;
 pub mod report;
@@ -31,13 +32,17 @@ pub fn run() -> ExitCode {
 
 fn run_cli(cli: Cli) -> u8 {
     if let Some(Command::Completions { shell }) = cli.command {
-        let mut command = <Cli as clap::CommandFactory>::command();
-        clap_complete::generate(shell, &mut command, "hotdev", &mut std::io::stdout());
+        cli::write_completions(shell, &mut std::io::stdout());
         return exit::SUCCESS;
     }
     let cwd = match std::env::current_dir() {
         Ok(dir) => dir,
-        Err(e) => return fail(exit::USAGE, &format!("cannot read the working directory: {e}")),
+        Err(e) => {
+            return fail(
+                exit::USAGE,
+                &format!("cannot read the working directory: {e}"),
+            );
+        }
     };
     let config = match config::load(&cli, &cwd) {
         Ok(config) => config,

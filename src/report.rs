@@ -91,6 +91,14 @@ pub enum Message<'a> {
         kept: Option<GenId>,
     },
     Waiting,
+    /// `p` pressed: watching paused or resumed.
+    Paused {
+        paused: bool,
+    },
+    /// The key help line.
+    Help {
+        text: &'a str,
+    },
     Shutdown {
         signal: &'a str,
     },
@@ -164,6 +172,13 @@ impl Reporter {
         let _ = writeln!(&self.term, "{line}");
     }
 
+    /// Clears the screen (the `c` key); a no-op for JSON output or a non-terminal.
+    pub fn clear(&self) {
+        if self.output.format == LogFormat::Human && self.term.is_term() {
+            let _ = self.term.clear_screen();
+        }
+    }
+
     fn styled(&self, level: Level, text: &str) -> String {
         let (mark, style) = match level {
             Level::Detail => ("·", Style::new().dim()),
@@ -173,11 +188,7 @@ impl Reporter {
             Level::Bad => ("✗", Style::new().red().bold()),
         };
         let prefix = Style::new().dim().apply_to("hotdev");
-        format!(
-            "{prefix} {} {}",
-            style.apply_to(mark),
-            style.apply_to(text)
-        )
+        format!("{prefix} {} {}", style.apply_to(mark), style.apply_to(text))
     }
 }
 
@@ -271,11 +282,7 @@ fn human_of(message: &Message) -> (Level, String) {
             let noun = if paths.len() == 1 { "file" } else { "files" };
             (
                 Level::Step,
-                format!(
-                    "{} {noun} changed: {}{more}",
-                    paths.len(),
-                    shown.join(", ")
-                ),
+                format!("{} {noun} changed: {}{more}", paths.len(), shown.join(", ")),
             )
         }
         Ignored { paths } => (
@@ -374,10 +381,13 @@ fn human_of(message: &Message) -> (Level, String) {
             ),
         ),
         Waiting => (Level::Step, "waiting for a change".to_string()),
-        Shutdown { signal } => (
-            Level::Step,
-            format!("{signal}: stopping everything"),
+        Paused { paused: true } => (
+            Level::Warn,
+            "paused: changes are noted, nothing builds (p resumes)".to_string(),
         ),
+        Paused { paused: false } => (Level::Step, "resumed watching".to_string()),
+        Help { text } => (Level::Step, text.to_string()),
+        Shutdown { signal } => (Level::Step, format!("{signal}: stopping everything")),
         Error { message } => (Level::Bad, message.to_string()),
         Exit { code } => (Level::Detail, format!("exit {code}")),
     }
@@ -426,7 +436,9 @@ fn json_of(message: &Message) -> Value {
             "overflow": overflow,
         }),
         Ignored { paths } => json!({"event": "ignored", "paths": paths}),
-        BuildStarted { build, pid } => json!({"event": "build_started", "build": build, "pid": pid}),
+        BuildStarted { build, pid } => {
+            json!({"event": "build_started", "build": build, "pid": pid})
+        }
         BuildCancelled { build } => json!({"event": "build_cancelled", "build": build}),
         BuildOk { build, duration } => {
             json!({"event": "build_ok", "build": build, "duration_ms": ms(duration)})
@@ -502,6 +514,8 @@ fn json_of(message: &Message) -> Value {
             json!({"event": "rolled_back", "failed": failed, "kept": kept})
         }
         Waiting => json!({"event": "waiting"}),
+        Paused { paused } => json!({"event": "paused", "paused": paused}),
+        Help { text } => json!({"event": "help", "text": text}),
         Shutdown { signal } => json!({"event": "shutdown", "signal": signal}),
         Error { message } => json!({"event": "error", "message": message}),
         Exit { code } => json!({"event": "exit", "code": code}),

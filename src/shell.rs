@@ -12,9 +12,12 @@ use nix::sys::signal::Signal;
 
 use crate::bus::{self, Input, Sender};
 use crate::config::{Config, Readiness};
-use crate::engine::{Action, BuildId, ChangeSet, Engine, Event, GenId, Note, NotReady, Settings};
+use crate::engine::{
+    Action, BuildId, ChangeSet, Engine, Event, GenId, Manual, NotReady, Note, Settings,
+};
 use crate::exit;
 use crate::filter::Filter;
+use crate::keys::{self, Key};
 use crate::process::{self, Output, Spawn};
 use crate::ready::{self, Check, NotifySocket, Registry};
 use crate::report::{Message, Reporter, format_status};
@@ -64,6 +67,10 @@ struct Shell {
     /// Events produced by carrying out actions (e.g. a spawn that failed), fed back first.
     follow_ups: VecDeque<Event>,
     exit_code: u8,
+    /// `p` pressed: changes are noted but start nothing until resumed.
+    paused: bool,
+    /// A change arrived while paused: resuming builds.
+    missed_while_paused: bool,
 }
 
 /// Runs the reload loop until a shutdown completes; returns the exit code.
@@ -84,15 +91,15 @@ pub fn run(config: Config) -> Result<u8, StartError> {
             let socket = NotifySocket::open().map_err(|e| {
                 StartError::Runtime(format!("cannot create the readiness socket: {e}"))
             })?;
-            socket
-                .serve(registry.clone(), tx.clone())
-                .map_err(|e| StartError::Runtime(format!("cannot read the readiness socket: {e}")))?;
+            socket.serve(registry.clone(), tx.clone()).map_err(|e| {
+                StartError::Runtime(format!("cannot read the readiness socket: {e}"))
+            })?;
             Some(socket)
         }
         _ => None,
     };
-    let filter = Filter::new(&config.watch, &config.root)
-        .map_err(|e| StartError::Usage(e.to_string()))?;
+    let filter =
+        Filter::new(&config.watch, &config.root).map_err(|e| StartError::Usage(e.to_string()))?;
     let watch = Watch::start(&config.watch, filter, tx.clone())
         .map_err(|e| StartError::Runtime(e.to_string()))?;
     spawn_signal_source(tx.clone()).map_err(|e| StartError::Runtime(e.to_string()))?;
@@ -120,6 +127,11 @@ pub fn run(config: Config) -> Result<u8, StartError> {
         });
     }
 
+    let keys = if config.output.keys {
+        crate::keys::Keys::start(tx.clone())
+    } else {
+        None
+    };
     let mut engine = Engine::new(Settings {
         has_build: config.build.is_some(),
         strategy: config.run.strategy,
@@ -135,8 +147,11 @@ pub fn run(config: Config) -> Result<u8, StartError> {
         generations: BTreeMap::new(),
         follow_ups: VecDeque::new(),
         exit_code: exit::SUCCESS,
+        paused: false,
+        missed_while_paused: false,
     };
     let code = shell.run_loop(&mut engine, &rx);
+    drop(keys);
     drop(watch);
     Ok(code)
 }
@@ -171,25 +186,66 @@ impl Shell {
     /// Turns an input into an engine event, reporting what the engine does not need to see.
     fn take(&mut self, input: Input) -> Option<Event> {
         match input {
+            Input::Event(Event::Changed(changes)) if self.paused => {
+                self.missed_while_paused = true;
+                if self.reporter.verbose() {
+                    self.reporter.report(&Message::Ignored {
+                        paths: &changes.paths,
+                    });
+                }
+                None
+            }
             Input::Event(event) => {
                 self.observe(&event);
                 Some(event)
             }
+            Input::Key(key) => self.key(key),
             Input::Ignored(paths) => {
                 if self.reporter.verbose() {
                     self.reporter.report(&Message::Ignored { paths: &paths });
                 }
                 None
             }
-            Input::WatchFailed(message) => {
+            Input::WatchWarning(message) => {
                 self.reporter.report(&Message::Error { message: &message });
-                self.exit_code = exit::FAILURE;
-                Some(Event::Shutdown)
+                None
             }
             Input::Signal(signal) => {
-                let name = Signal::try_from(signal).map(|s| s.as_str()).unwrap_or("signal");
+                let name = Signal::try_from(signal)
+                    .map(|s| s.as_str())
+                    .unwrap_or("signal");
                 self.reporter.report(&Message::Shutdown { signal: name });
                 Some(Event::Shutdown)
+            }
+        }
+    }
+
+    fn key(&mut self, key: Key) -> Option<Event> {
+        match key {
+            Key::Rebuild => Some(Event::Manual(Manual::Rebuild)),
+            Key::Restart => Some(Event::Manual(Manual::Restart)),
+            Key::Quit => {
+                self.reporter.report(&Message::Shutdown { signal: "q" });
+                Some(Event::Shutdown)
+            }
+            Key::Clear => {
+                self.reporter.clear();
+                None
+            }
+            Key::Help => {
+                self.reporter.report(&Message::Help { text: keys::HELP });
+                None
+            }
+            Key::Pause => {
+                self.paused = !self.paused;
+                self.reporter.report(&Message::Paused {
+                    paused: self.paused,
+                });
+                if !self.paused && std::mem::take(&mut self.missed_while_paused) {
+                    // Something changed while paused: catch up with one build.
+                    return Some(Event::Manual(Manual::Rebuild));
+                }
+                None
             }
         }
     }
@@ -295,7 +351,8 @@ impl Shell {
             Action::KillGeneration { generation } => {
                 if let Some(run) = self.generations.get(&generation) {
                     let after = run.stop_requested.unwrap_or(run.started).elapsed();
-                    self.reporter.report(&Message::GenerationKilled { generation, after });
+                    self.reporter
+                        .report(&Message::GenerationKilled { generation, after });
                     let _ = process::signal_group(run.pgid, Signal::SIGKILL);
                 }
             }
@@ -342,8 +399,10 @@ impl Shell {
                     ),
                     NotReady::Failed(message) => message,
                 };
-                self.reporter
-                    .report(&Message::GenerationNotReady { generation, reason: reason.clone() });
+                self.reporter.report(&Message::GenerationNotReady {
+                    generation,
+                    reason: reason.clone(),
+                });
             }
             Note::WaitingForChange => self.reporter.report(&Message::Waiting),
             Note::ShuttingDown => {}
@@ -364,7 +423,10 @@ impl Shell {
         match process::spawn(&spawn) {
             Ok(child) => {
                 let pgid = child.pid;
-                self.reporter.report(&Message::BuildStarted { build: id, pid: pgid });
+                self.reporter.report(&Message::BuildStarted {
+                    build: id,
+                    pid: pgid,
+                });
                 self.builds.insert(
                     id,
                     BuildRun {
@@ -401,10 +463,7 @@ impl Shell {
                 message: &format!("cannot reset O_NONBLOCK on the listeners: {e}"),
             });
         }
-        let mut extra_env = vec![(
-            "HOTDEV_GENERATION".to_string(),
-            generation.to_string(),
-        )];
+        let mut extra_env = vec![("HOTDEV_GENERATION".to_string(), generation.to_string())];
         if let Some(notify) = &self.notify {
             extra_env.push((
                 "NOTIFY_SOCKET".to_string(),
@@ -460,7 +519,11 @@ impl Shell {
         });
         if let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) {
             let log = log_ready.zip(check.clone());
-            ready::forward_output(stdout, stderr, log);
+            if let Err(e) = ready::forward_output(stdout, stderr, log) {
+                self.reporter.report(&Message::Error {
+                    message: &format!("cannot forward the output of generation {generation}: {e}"),
+                });
+            }
         }
         self.generations.insert(
             generation,
