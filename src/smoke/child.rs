@@ -9,6 +9,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
@@ -53,6 +54,8 @@ impl Tail {
 pub struct Child {
     pid: Pid,
     pub tail: Tail,
+    /// How many of the two output readers reached the end of their stream.
+    drained: Arc<AtomicUsize>,
 }
 
 impl Child {
@@ -79,29 +82,35 @@ impl Child {
         let mut child = command.spawn()?;
         let pid = Pid::from_raw(child.id() as i32);
         let tail = Tail::default();
+        let drained = Arc::new(AtomicUsize::new(0));
         let stderr = child.stderr.take().expect("stderr is piped");
         let stdout = child.stdout.take().expect("stdout is piped");
-        spawn_reader(
-            "smoke-child-stderr",
-            stderr,
-            true,
-            send.clone(),
-            tail.clone(),
-        )?;
-        spawn_reader(
-            "smoke-child-stdout",
-            stdout,
-            false,
-            send.clone(),
-            tail.clone(),
-        )?;
+        let reader = |name, events| Reader {
+            name,
+            events,
+            send: send.clone(),
+            tail: tail.clone(),
+            drained: drained.clone(),
+        };
+        reader("smoke-child-stderr", true).spawn(stderr)?;
+        reader("smoke-child-stdout", false).spawn(stdout)?;
         thread::Builder::new()
             .name("smoke-child-wait".into())
             .spawn(move || {
                 let code = child.wait().ok().and_then(|s| s.code());
                 send(FromChild::Exited(code));
             })?;
-        Ok(Child { pid, tail })
+        Ok(Child { pid, tail, drained })
+    }
+
+    /// Waits (at most `within`) until the child's output is read to the end, so that its last
+    /// words (e.g. a config error) are printed before smoke exits. The app's processes share
+    /// the pipes, so a process left behind keeps them open: hence the bound.
+    pub fn drain(&self, within: std::time::Duration) {
+        let deadline = std::time::Instant::now() + within;
+        while self.drained.load(Ordering::Acquire) < 2 && std::time::Instant::now() < deadline {
+            thread::sleep(std::time::Duration::from_millis(10));
+        }
     }
 
     /// Asks the child to stop everything it started and exit (SIGTERM, as in a terminal).
@@ -115,16 +124,29 @@ impl Child {
     }
 }
 
-fn spawn_reader(
-    name: &str,
-    stream: impl Read + Send + 'static,
+struct Reader<F> {
+    name: &'static str,
+    /// stderr: lines may be events; stdout: only output.
     events: bool,
-    send: impl Fn(FromChild) -> bool + Send + 'static,
+    send: F,
     tail: Tail,
-) -> std::io::Result<()> {
-    thread::Builder::new().name(name.into()).spawn(move || {
+    drained: Arc<AtomicUsize>,
+}
+
+impl<F: Fn(FromChild) -> bool + Send + 'static> Reader<F> {
+    fn spawn(self, stream: impl Read + Send + 'static) -> std::io::Result<()> {
+        thread::Builder::new()
+            .name(self.name.into())
+            .spawn(move || self.read(stream))?;
+        Ok(())
+    }
+
+    fn read(self, stream: impl Read) {
         let mut reader = BufReader::new(stream);
         let mut raw = Vec::new();
+        // The child's own plain-text errors (`hotdev: error: …` and its indented hints) are
+        // forwarded as they are; everything else is the app's, printed with a prefix.
+        let mut in_hotdev_message = false;
         loop {
             raw.clear();
             match reader.read_until(b'\n', &mut raw) {
@@ -133,28 +155,27 @@ fn spawn_reader(
             }
             let text = String::from_utf8_lossy(&raw);
             let text = text.trim_end_matches(['\n', '\r']);
-            let line = if events {
+            let line = if self.events {
                 parse_line(text)
             } else {
                 Line::Output(text.to_string())
             };
             if let Line::Output(out) = &line {
-                // Printed here, in order, whatever the session is busy with. The child's own
-                // plain-text errors (`hotdev: error: …`) are forwarded as they are.
-                let prefix = if out.starts_with("hotdev: ") {
-                    ""
-                } else {
-                    "app| "
-                };
+                in_hotdev_message = out.starts_with("hotdev: ")
+                    || (in_hotdev_message && out.starts_with(char::is_whitespace));
+                let prefix = if in_hotdev_message { "" } else { "app| " };
+                // Printed here, in order, whatever the session is busy with.
                 let _ = writeln!(std::io::stderr().lock(), "{prefix}{out}");
-                tail.push(out.clone());
+                self.tail.push(out.clone());
+            } else {
+                in_hotdev_message = false;
             }
-            if !send(FromChild::Line(line)) {
+            if !(self.send)(FromChild::Line(line)) {
                 break;
             }
         }
-    })?;
-    Ok(())
+        self.drained.fetch_add(1, Ordering::Release);
+    }
 }
 
 /// The process groups that still have a live process (`kill(-pgid, 0)` is not ESRCH).

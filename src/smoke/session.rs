@@ -26,6 +26,8 @@ const SETTLE: Duration = Duration::from_secs(1);
 const DWELL: Duration = Duration::from_millis(500);
 /// How long the child may take to stop everything after SIGTERM.
 const STOP_WITHIN: Duration = Duration::from_secs(30);
+/// How long the child's last output may take to arrive once it has exited.
+const DRAIN_WITHIN: Duration = Duration::from_secs(2);
 /// How long process groups may take to disappear once the child is gone.
 const GONE_WITHIN: Duration = Duration::from_secs(2);
 
@@ -352,6 +354,7 @@ impl Session {
         if !interrupted {
             self.restore(&mut problems);
         }
+        child.drain(DRAIN_WITHIN);
         let groups = self.driver.groups().clone();
         let mut alive = child::alive_groups(groups.keys().copied());
         let gone_by = Instant::now() + GONE_WITHIN;
