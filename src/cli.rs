@@ -117,6 +117,11 @@ pub struct Cli {
 /// Subcommands; with none, hotdev runs.
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
+    /// Build, start, reload a few times through the watcher and stop, checking every step:
+    /// a CI test of the reload loop. Exit codes: 0 passed, 1 internal error, 2 usage or
+    /// configuration error, 3 a build failed, 4 the app never became ready or exited on its
+    /// own, 5 requests to --check failed, 6 a process was left behind, 7 --timeout ran out.
+    Smoke(crate::smoke::SmokeArgs),
     /// Print a shell completion script to stdout, e.g. `hotdev completions bash > /etc/bash_completion.d/hotdev`.
     Completions {
         /// The shell to write completions for.

@@ -15,6 +15,7 @@ pub mod process;
 pub mod ready;
 pub mod report;
 pub mod shell;
+pub mod smoke;
 pub mod sockets;
 pub mod watch;
 
@@ -35,6 +36,11 @@ pub fn run() -> ExitCode {
 }
 
 fn run_cli(cli: Cli) -> u8 {
+    if let Some(Command::Smoke(args)) = &cli.command {
+        let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        let global = smoke::global_args(&<Cli as clap::CommandFactory>::command(), &argv);
+        return smoke::run(args, global);
+    }
     if let Some(Command::Completions { shell }) = cli.command {
         cli::write_completions(shell, &mut std::io::stdout());
         return exit::SUCCESS;
