@@ -74,6 +74,8 @@ struct Shell {
     /// Events produced by carrying out actions (e.g. a spawn that failed), fed back first.
     follow_ups: VecDeque<Event>,
     exit_code: u8,
+    /// The newest build that succeeded: `HOTDEV_BUILD_ID` of the generations it runs.
+    last_good_build: Option<BuildId>,
     /// `p` pressed: changes are noted but start nothing until resumed.
     paused: bool,
     /// A change arrived while paused: resuming builds.
@@ -169,6 +171,7 @@ pub fn run(config: Config) -> Result<u8, StartError> {
         exit_code: exit::SUCCESS,
         paused: false,
         missed_while_paused: false,
+        last_good_build: None,
     };
     let code = shell.run_loop(&mut engine, &rx);
     drop(keys);
@@ -288,6 +291,7 @@ impl Shell {
                 }
                 let duration = run.started.elapsed();
                 if status.success() {
+                    self.last_good_build = Some(*id);
                     self.reporter.report(&Message::BuildOk {
                         build: *id,
                         duration,
@@ -519,6 +523,9 @@ impl Shell {
             });
         }
         let mut extra_env = vec![("HOTDEV_GENERATION".to_string(), generation.to_string())];
+        if let Some(build) = self.last_good_build {
+            extra_env.push(("HOTDEV_BUILD_ID".to_string(), build.to_string()));
+        }
         if let Some(notify) = &self.notify {
             extra_env.push((
                 "NOTIFY_SOCKET".to_string(),
