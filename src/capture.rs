@@ -42,12 +42,10 @@ impl Capture {
         ] {
             let lines = Arc::clone(&lines);
             let done_tx = done_tx.clone();
-            thread::Builder::new()
-                .name(name.into())
-                .spawn(move || {
-                    collect(stream, &lines, echo);
-                    let _ = done_tx.send(());
-                })?;
+            thread::Builder::new().name(name.into()).spawn(move || {
+                collect(stream, &lines, echo);
+                let _ = done_tx.send(());
+            })?;
         }
         Ok(Capture { lines, done })
     }
@@ -118,7 +116,10 @@ mod tests {
     #[test]
     fn keeps_a_last_line_without_newline_and_invalid_utf8() {
         let capture = Capture::start(&b"x\n\xffy"[..], io::empty(), false).expect("threads start");
-        assert_eq!(capture.finish(Duration::from_secs(5)), vec!["x", "\u{fffd}y"]);
+        assert_eq!(
+            capture.finish(Duration::from_secs(5)),
+            vec!["x", "\u{fffd}y"]
+        );
     }
 
     #[test]

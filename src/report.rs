@@ -19,6 +19,8 @@ pub enum Message<'a> {
         root: &'a Path,
         config: Option<&'a Path>,
         strategy: SwapStrategy,
+        /// The readiness check's kind (`notify`, `log`, `http`, `tcp`, `delay`), if any.
+        ready: Option<&'static str>,
         build: Option<String>,
         run: String,
     },
@@ -258,6 +260,7 @@ fn human_of(message: &Message) -> (Level, String) {
             strategy,
             build,
             run,
+            ..
         } => {
             let config = match config {
                 Some(path) => path.display().to_string(),
@@ -442,6 +445,7 @@ fn json_of(message: &Message) -> Value {
             root,
             config,
             strategy,
+            ready,
             build,
             run,
         } => json!({
@@ -450,6 +454,7 @@ fn json_of(message: &Message) -> Value {
             "root": root,
             "config": config,
             "strategy": strategy_name(*strategy),
+            "ready": ready,
             "build": build,
             "run": run,
         }),

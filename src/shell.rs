@@ -129,6 +129,7 @@ pub fn run(config: Config) -> Result<u8, StartError> {
         root: &config.root,
         config: config.file.as_deref(),
         strategy: config.run.strategy,
+        ready: config.run.ready.as_ref().map(Readiness::kind),
         build: config.build.as_ref().map(|b| b.command.program.display()),
         run: config.run.command.program.display(),
     });

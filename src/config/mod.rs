@@ -122,6 +122,19 @@ pub enum Readiness {
     Delay(Duration),
 }
 
+impl Readiness {
+    /// The check's name as the config spells it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Readiness::Notify => "notify",
+            Readiness::Log(_) => "log",
+            Readiness::Http(_) => "http",
+            Readiness::Tcp(_) => "tcp",
+            Readiness::Delay(_) => "delay",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct RunConfig {
     pub command: CommandSpec,

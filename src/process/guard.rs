@@ -76,7 +76,12 @@ impl Guard {
 /// The guard's main: read the list until EOF, then stop what is listed. Returns its exit code.
 pub fn run_guard(input: impl BufRead) -> u8 {
     // Terminal signals are hotdev's business; the guard must survive them to do its job.
-    for sig in [Signal::SIGINT, Signal::SIGHUP, Signal::SIGTERM, Signal::SIGPIPE] {
+    for sig in [
+        Signal::SIGINT,
+        Signal::SIGHUP,
+        Signal::SIGTERM,
+        Signal::SIGPIPE,
+    ] {
         // SAFETY: installing SIG_IGN runs no handler code, so nothing async-signal-unsafe can
         // happen; the guard is single-threaded.
         unsafe {
@@ -164,7 +169,10 @@ mod tests {
 
     #[test]
     fn stat_lines_give_the_group_of_live_processes_only() {
-        assert_eq!(live_member_of("42 (my (odd) app) S 1 4242 4242 0"), Some(4242));
+        assert_eq!(
+            live_member_of("42 (my (odd) app) S 1 4242 4242 0"),
+            Some(4242)
+        );
         assert_eq!(live_member_of("42 (app) Z 1 4242 4242 0"), None);
         assert_eq!(live_member_of("garbage"), None);
     }
@@ -180,6 +188,9 @@ mod tests {
         let input = format!("+{pgid}\n");
         stop_all(&read_groups(input.as_bytes()));
         let status = child.wait().expect("reaped");
-        assert!(!status.success(), "sleep was stopped by a signal: {status:?}");
+        assert!(
+            !status.success(),
+            "sleep was stopped by a signal: {status:?}"
+        );
     }
 }

@@ -17,7 +17,7 @@ use nix::errno::Errno;
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 
-use super::event::{Line, parse_line};
+use super::event::{Event, Kind, Line, parse_line};
 
 /// How many lines of the app's output a failure report shows.
 pub const TAIL_LINES: usize = 40;
@@ -169,6 +169,17 @@ impl<F: Fn(FromChild) -> bool + Send + 'static> Reader<F> {
                 self.tail.push(out.clone());
             } else {
                 in_hotdev_message = false;
+                // A build's output arrives as one event; show it like the app's and keep it.
+                if let Line::Event(Event {
+                    kind: Kind::BuildOutput { lines },
+                    ..
+                }) = &line
+                {
+                    for out in lines {
+                        let _ = writeln!(std::io::stderr().lock(), "build| {out}");
+                        self.tail.push(out.clone());
+                    }
+                }
             }
             if !(self.send)(FromChild::Line(line)) {
                 break;

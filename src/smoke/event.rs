@@ -66,6 +66,10 @@ pub enum Kind {
     Error {
         message: String,
     },
+    /// The collected output of a build (always sent for a failed one).
+    BuildOutput {
+        lines: Vec<String>,
+    },
     /// An event the smoke run does not act on (`watching`, `listening`, …).
     Other(String),
 }
@@ -149,6 +153,15 @@ pub fn parse_line(line: &str) -> Line {
             failed: num("failed"),
         },
         "waiting" => Kind::Waiting,
+        "build_output" => Kind::BuildOutput {
+            lines: map
+                .get("lines")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|l| l.as_str().map(str::to_string))
+                .collect(),
+        },
         "error" => Kind::Error {
             message: text("message"),
         },
