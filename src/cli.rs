@@ -89,6 +89,10 @@ pub struct Cli {
     #[arg(long, value_name = "DUR")]
     pub ready_timeout: Option<String>,
 
+    /// What to do when the app exits on its own (default never: wait for a change).
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub restart: Option<crate::config::RestartPolicy>,
+
     /// Pre-bind ADDR and hand it to every generation (repeatable; replaces [[listen]]):
     /// 127.0.0.1:8080, [::1]:8080, 8080 or unix:PATH.
     #[arg(long, value_name = "ADDR")]

@@ -99,6 +99,11 @@ pub enum Message<'a> {
         kept: Option<GenId>,
     },
     Waiting,
+    /// The restart policy starts the app again after `delay`.
+    Restarting {
+        attempt: u32,
+        delay: Duration,
+    },
     /// `p` pressed: watching paused or resumed.
     Paused {
         paused: bool,
@@ -414,6 +419,13 @@ fn human_of(message: &Message) -> (Level, String) {
             ),
         ),
         Waiting => (Level::Step, "waiting for a change".to_string()),
+        Restarting { attempt, delay } => (
+            Level::Warn,
+            format!(
+                "restarting in {} (attempt {attempt}; the delay doubles up to 30s while it keeps exiting)",
+                format_duration(*delay)
+            ),
+        ),
         Paused { paused: true } => (
             Level::Warn,
             "paused: changes are noted, nothing builds (p resumes)".to_string(),
@@ -559,6 +571,11 @@ fn json_of(message: &Message) -> Value {
             json!({"event": "rolled_back", "failed": failed, "kept": kept})
         }
         Waiting => json!({"event": "waiting"}),
+        Restarting { attempt, delay } => json!({
+            "event": "restarting",
+            "attempt": attempt,
+            "delay_ms": ms(delay),
+        }),
         Paused { paused } => json!({"event": "paused", "paused": paused}),
         Help { text } => json!({"event": "help", "text": text}),
         Shutdown { signal } => json!({"event": "shutdown", "signal": signal}),

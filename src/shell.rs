@@ -13,7 +13,7 @@ use nix::sys::signal::Signal;
 
 use crate::bus::{self, Input, Sender};
 use crate::capture::Capture;
-use crate::config::{Config, Readiness};
+use crate::config::{Config, Readiness, RestartPolicy};
 use crate::engine::{
     Action, BuildId, ChangeSet, Engine, Event, GenId, Manual, NotReady, Note, Settings,
 };
@@ -157,6 +157,7 @@ pub fn run(config: Config) -> Result<u8, StartError> {
     let mut engine = Engine::new(Settings {
         has_build: config.build.is_some(),
         strategy: config.run.strategy,
+        restart: config.run.restart,
     });
     let mut shell = Shell {
         config,
@@ -420,6 +421,9 @@ impl Shell {
                     }
                 }
             }
+            Action::ScheduleRestart { token, delay } => {
+                after(delay, self.tx.clone(), Event::RestartDue { token });
+            }
             Action::Report(note) => self.note(note),
             Action::Exit => {}
         }
@@ -452,6 +456,9 @@ impl Shell {
                 });
             }
             Note::WaitingForChange => self.reporter.report(&Message::Waiting),
+            Note::Restarting { attempt, delay } => self
+                .reporter
+                .report(&Message::Restarting { attempt, delay }),
             Note::ShuttingDown => {}
         }
     }
@@ -598,6 +605,9 @@ impl Shell {
                 check,
             },
         );
+        if self.config.run.restart != RestartPolicy::Never {
+            after(STABLE_AFTER, self.tx.clone(), Event::Stable { generation });
+        }
         let tx = self.tx.clone();
         spawn_named("hotdev-generation-wait", move || {
             let status = process::wait_group(pgid);
@@ -636,6 +646,9 @@ impl Drop for Shell {
         }
     }
 }
+
+/// A generation that ran this long is stable: its next crash restarts the backoff at 1s.
+const STABLE_AFTER: Duration = Duration::from_secs(10);
 
 /// How long a finished build's output may still trickle in (a daemon it left behind may hold
 /// the pipe open for ever).

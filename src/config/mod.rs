@@ -122,6 +122,21 @@ pub enum Readiness {
     Delay(Duration),
 }
 
+/// What happens when a generation exits without being asked to (`run.restart`).
+///
+/// One type for the file, the flag and the resolved config: the three spell it the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum RestartPolicy {
+    /// Report it and wait for the next change (default): no crash loop.
+    #[default]
+    Never,
+    /// Start it again, with exponential backoff, when it exited with an error or a signal.
+    OnFailure,
+    /// Start it again, with exponential backoff, however it exited.
+    Always,
+}
+
 impl Readiness {
     /// The check's name as the config spells it.
     pub fn kind(&self) -> &'static str {
@@ -144,6 +159,7 @@ pub struct RunConfig {
     pub stop_timeout: Duration,
     pub ready: Option<Readiness>,
     pub ready_timeout: Duration,
+    pub restart: RestartPolicy,
 }
 
 /// One pre-bound listener.

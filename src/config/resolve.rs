@@ -432,6 +432,7 @@ impl Ctx<'_> {
             stop_timeout,
             ready,
             ready_timeout,
+            restart: cli.restart.or(run.restart).unwrap_or_default(),
         };
         Ok((config, at, ready_at))
     }
