@@ -114,6 +114,14 @@ pub struct Cli {
     #[arg(long)]
     pub no_keys: bool,
 
+    /// Clear the screen before each build.
+    #[arg(long)]
+    pub clear: bool,
+
+    /// Ring the terminal bell when a build fails or the app dies.
+    #[arg(long)]
+    pub bell: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

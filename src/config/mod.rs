@@ -197,6 +197,10 @@ pub struct OutputConfig {
     pub verbosity: Verbosity,
     /// Read keys from the terminal (`r` rebuild, `q` quit); off with `--no-keys`.
     pub keys: bool,
+    /// Clear the screen before each build (`--clear`).
+    pub clear: bool,
+    /// Ring the terminal bell when a build fails or a generation dies (`--bell`).
+    pub bell: bool,
 }
 
 impl Default for OutputConfig {
@@ -205,6 +209,8 @@ impl Default for OutputConfig {
             format: LogFormat::default(),
             verbosity: Verbosity::default(),
             keys: true,
+            clear: false,
+            bell: false,
         }
     }
 }

@@ -186,6 +186,8 @@ impl Ctx<'_> {
                 _ => Verbosity::Normal,
             },
             keys: !cli.no_keys,
+            clear: cli.clear,
+            bell: cli.bell,
         };
         Ok(Config {
             root: self.root.to_path_buf(),

@@ -2,9 +2,14 @@
 //! JSON object per line, on stderr). Both renderings of every message live here, side by side,
 //! so they cannot drift apart. The app's output never passes through this module.
 
+mod spinner;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use spinner::Spinner;
 
 use console::{Style, Term};
 use serde_json::{Value, json};
@@ -128,6 +133,9 @@ pub struct Reporter {
     output: OutputConfig,
     started: Instant,
     term: Term,
+    /// Held while writing to the terminal, so the spinner never draws mid-line.
+    lock: Arc<Mutex<()>>,
+    spinner: Mutex<Option<Spinner>>,
 }
 
 /// How important a message is: decides what `-q` hides and how it is styled.
@@ -151,6 +159,8 @@ impl Reporter {
             output,
             started: Instant::now(),
             term: Term::stderr(),
+            lock: Arc::new(Mutex::new(())),
+            spinner: Mutex::new(None),
         }
     }
 
@@ -159,6 +169,10 @@ impl Reporter {
     }
 
     pub fn report(&self, message: &Message) {
+        let human = self.output.format == LogFormat::Human;
+        if human {
+            self.before(message);
+        }
         let line = match self.output.format {
             LogFormat::Json => {
                 let mut value = json_of(message);
@@ -186,7 +200,69 @@ impl Reporter {
             }
         };
         // A closed stderr must not take hotdev down: it still has processes to stop.
-        let _ = writeln!(&self.term, "{line}");
+        if let Ok(_guard) = self.lock.lock() {
+            if human && self.term.is_term() {
+                let _ = self.term.clear_line();
+            }
+            let _ = writeln!(&self.term, "{line}");
+        }
+        if human {
+            self.after(message);
+        }
+    }
+
+    /// Terminal effects that come before a message: clear the screen for a new build
+    /// (`--clear`), stop the spinner when its build ends.
+    fn before(&self, message: &Message) {
+        match message {
+            Message::BuildStarted { .. } if self.output.clear && self.term.is_term() => {
+                if let Ok(_guard) = self.lock.lock() {
+                    let _ = self.term.clear_screen();
+                }
+            }
+            Message::BuildOk { .. }
+            | Message::BuildFailed { .. }
+            | Message::BuildCancelled { .. }
+            | Message::Shutdown { .. }
+            | Message::Exit { .. } => self.stop_spinner(),
+            _ => {}
+        }
+    }
+
+    /// Terminal effects that follow a message: the spinner while a build runs, the bell on
+    /// failures (`--bell`).
+    fn after(&self, message: &Message) {
+        match message {
+            Message::BuildStarted { build, .. } => {
+                if self.term.is_term() && self.output.verbosity != Verbosity::Quiet {
+                    let spinner = Spinner::start(
+                        self.term.clone(),
+                        Arc::clone(&self.lock),
+                        format!("building {build}"),
+                    );
+                    if let Ok(mut slot) = self.spinner.lock() {
+                        *slot = spinner;
+                    }
+                }
+            }
+            Message::BuildFailed { .. }
+            | Message::RolledBack { .. }
+            | Message::GenerationExited {
+                requested: false, ..
+            } if self.output.bell => {
+                if let Ok(_guard) = self.lock.lock() {
+                    let _ = write!(&self.term, "\x07");
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn stop_spinner(&self) {
+        let spinner = self.spinner.lock().ok().and_then(|mut slot| slot.take());
+        if let Some(spinner) = spinner {
+            spinner.stop();
+        }
     }
 
     /// The build's own lines, verbatim (so `file:line:col` stays clickable), between rules, so
@@ -202,7 +278,9 @@ impl Reporter {
             text.push('\n');
         }
         text.push_str(&rule.to_string());
-        let _ = writeln!(&self.term, "{text}");
+        if let Ok(_guard) = self.lock.lock() {
+            let _ = writeln!(&self.term, "{text}");
+        }
     }
 
     /// Clears the screen (the `c` key); a no-op for JSON output or a non-terminal.
@@ -268,17 +346,18 @@ fn human_of(message: &Message) -> (Level, String) {
             ..
         } => {
             let config = match config {
-                Some(path) => path.display().to_string(),
-                None => "no config file".to_string(),
+                Some(path) if path.parent() == Some(root) => String::new(),
+                Some(path) => format!(" ({})", path.display()),
+                None => " (no config file)".to_string(),
             };
             let build = match build {
-                Some(cmd) => format!("build `{cmd}`, "),
+                Some(cmd) => format!("build `{cmd}` · "),
                 None => String::new(),
             };
             (
                 Level::Step,
                 format!(
-                    "{} {} in {} ({config}): {build}run `{run}`, {} swaps",
+                    "{} {} · {}{config} · {build}run `{run}` · {}",
                     env!("CARGO_PKG_NAME"),
                     env!("CARGO_PKG_VERSION"),
                     root.display(),
