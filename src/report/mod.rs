@@ -233,16 +233,16 @@ impl Reporter {
     /// failures (`--bell`).
     fn after(&self, message: &Message) {
         match message {
-            Message::BuildStarted { build, .. } => {
-                if self.term.is_term() && self.output.verbosity != Verbosity::Quiet {
-                    let spinner = Spinner::start(
-                        self.term.clone(),
-                        Arc::clone(&self.lock),
-                        format!("building {build}"),
-                    );
-                    if let Ok(mut slot) = self.spinner.lock() {
-                        *slot = spinner;
-                    }
+            Message::BuildStarted { build, .. }
+                if self.term.is_term() && self.output.verbosity != Verbosity::Quiet =>
+            {
+                let spinner = Spinner::start(
+                    self.term.clone(),
+                    Arc::clone(&self.lock),
+                    format!("building {build}"),
+                );
+                if let Ok(mut slot) = self.spinner.lock() {
+                    *slot = spinner;
                 }
             }
             Message::BuildFailed { .. }

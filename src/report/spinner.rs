@@ -43,7 +43,7 @@ impl Spinner {
                         );
                         let _ = term.clear_line();
                         let _ = write!(&term, "{text}");
-                        let _ = (&term).flush();
+                        let _ = term.flush();
                     }
                     frame += 1;
                     thread::park_timeout(TICK);
