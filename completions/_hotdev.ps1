@@ -41,6 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'hotdev' -ScriptBlock {
             [CompletionResult]::new('--reload-signal', '--reload-signal', [CompletionResultType]::ParameterName, 'The signal sent to the app under `--strategy signal`, e.g. SIGHUP')
             [CompletionResult]::new('--ready', '--ready', [CompletionResultType]::ParameterName, 'How to tell that a new generation is ready: notify, log:REGEX, http:URL, tcp:ADDR or delay:DUR')
             [CompletionResult]::new('--ready-timeout', '--ready-timeout', [CompletionResultType]::ParameterName, 'How long to wait for readiness, e.g. 30s')
+            [CompletionResult]::new('--restart', '--restart', [CompletionResultType]::ParameterName, 'What to do when the app exits on its own (default never: wait for a change)')
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Pre-bind ADDR and hand it to every generation (repeatable; replaces [[listen]]): 127.0.0.1:8080, [::1]:8080, 8080 or unix:PATH')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Human status lines or one JSON object per event')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and the app''s own output')
@@ -48,6 +49,8 @@ Register-ArgumentCompleter -Native -CommandName 'hotdev' -ScriptBlock {
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more about each step (what changed, the commands run)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more about each step (what changed, the commands run)')
             [CompletionResult]::new('--no-keys', '--no-keys', [CompletionResultType]::ParameterName, 'Do not read keys from the terminal (r to rebuild, q to quit)')
+            [CompletionResult]::new('--clear', '--clear', [CompletionResultType]::ParameterName, 'Clear the screen before each build')
+            [CompletionResult]::new('--bell', '--bell', [CompletionResultType]::ParameterName, 'Ring the terminal bell when a build fails or the app dies')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -56,6 +59,7 @@ Register-ArgumentCompleter -Native -CommandName 'hotdev' -ScriptBlock {
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Print the effective configuration (file, flags and defaults), each value with where it came from. Flags go before the subcommand: `hotdev --debounce 75ms config`')
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of .hotdev.toml (for editors: Taplo, Even Better TOML)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout, e.g. `hotdev man | man -l -`')
+            [CompletionResult]::new('smoke', 'smoke', [CompletionResultType]::ParameterValue, 'Build, start, reload a few times through the watcher and stop, checking every step: a CI test of the reload loop. Exit codes: 0 passed, 1 internal error, 2 usage or configuration error, 3 a build failed, 4 the app never became ready or exited on its own, 5 requests to --check failed, 6 a process was left behind, 7 --timeout ran out')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout, e.g. `hotdev completions bash > /etc/bash_completion.d/hotdev`')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -82,6 +86,17 @@ Register-ArgumentCompleter -Native -CommandName 'hotdev' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'hotdev;smoke' {
+            [CompletionResult]::new('--reloads', '--reloads', [CompletionResultType]::ParameterName, 'How many reloads to make after the first start')
+            [CompletionResult]::new('--touch', '--touch', [CompletionResultType]::ParameterName, 'The file to change for each reload (a trailing newline is appended, and the file is restored byte for byte afterwards). Default: the most recently modified watched file under the root')
+            [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'A URL to GET (plain HTTP) during the whole run: it must answer 2xx. Without a configured readiness check it also decides when a generation is ready')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up after this long for the whole run (e.g. "90s", "10m")')
+            [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Write a JSON report of the run (steps, timings, request counts, verdict) to FILE')
+            [CompletionResult]::new('--junit', '--junit', [CompletionResultType]::ParameterName, 'Write a JUnit XML report (one test case per step) to FILE')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'hotdev;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -92,6 +107,7 @@ Register-ArgumentCompleter -Native -CommandName 'hotdev' -ScriptBlock {
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Print the effective configuration (file, flags and defaults), each value with where it came from. Flags go before the subcommand: `hotdev --debounce 75ms config`')
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of .hotdev.toml (for editors: Taplo, Even Better TOML)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout, e.g. `hotdev man | man -l -`')
+            [CompletionResult]::new('smoke', 'smoke', [CompletionResultType]::ParameterValue, 'Build, start, reload a few times through the watcher and stop, checking every step: a CI test of the reload loop. Exit codes: 0 passed, 1 internal error, 2 usage or configuration error, 3 a build failed, 4 the app never became ready or exited on its own, 5 requests to --check failed, 6 a process was left behind, 7 --timeout ran out')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script to stdout, e.g. `hotdev completions bash > /etc/bash_completion.d/hotdev`')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -106,6 +122,9 @@ Register-ArgumentCompleter -Native -CommandName 'hotdev' -ScriptBlock {
             break
         }
         'hotdev;help;man' {
+            break
+        }
+        'hotdev;help;smoke' {
             break
         }
         'hotdev;help;completions' {

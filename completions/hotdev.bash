@@ -34,6 +34,9 @@ _hotdev() {
             hotdev,schema)
                 cmd="hotdev__subcmd__schema"
                 ;;
+            hotdev,smoke)
+                cmd="hotdev__subcmd__smoke"
+                ;;
             hotdev__subcmd__help,completions)
                 cmd="hotdev__subcmd__help__subcmd__completions"
                 ;;
@@ -52,6 +55,9 @@ _hotdev() {
             hotdev__subcmd__help,schema)
                 cmd="hotdev__subcmd__help__subcmd__schema"
                 ;;
+            hotdev__subcmd__help,smoke)
+                cmd="hotdev__subcmd__help__subcmd__smoke"
+                ;;
             *)
                 ;;
         esac
@@ -59,7 +65,7 @@ _hotdev() {
 
     case "${cmd}" in
         hotdev)
-            opts="-c -C -w -e -i -q -v -h -V --config --directory --build --run --watch --ext --ignore --debounce --poll --stop-signal --stop-timeout --strategy --reload-signal --ready --ready-timeout --listen --log-format --quiet --verbose --no-keys --help --version init config schema man completions help"
+            opts="-c -C -w -e -i -q -v -h -V --config --directory --build --run --watch --ext --ignore --debounce --poll --stop-signal --stop-timeout --strategy --reload-signal --ready --ready-timeout --restart --listen --log-format --quiet --verbose --no-keys --clear --bell --help --version init config schema man smoke completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -145,6 +151,10 @@ _hotdev() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --restart)
+                    COMPREPLY=($(compgen -W "never on-failure always" -- "${cur}"))
+                    return 0
+                    ;;
                 --listen)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -193,7 +203,7 @@ _hotdev() {
             return 0
             ;;
         hotdev__subcmd__help)
-            opts="init config schema man completions help"
+            opts="init config schema man smoke completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -290,6 +300,20 @@ _hotdev() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        hotdev__subcmd__help__subcmd__smoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         hotdev__subcmd__init)
             opts="-h --force --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -325,6 +349,44 @@ _hotdev() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        hotdev__subcmd__smoke)
+            opts="-h --reloads --touch --check --timeout --report --junit --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reloads)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --touch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --check)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --report)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --junit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

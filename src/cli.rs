@@ -89,6 +89,10 @@ pub struct Cli {
     #[arg(long, value_name = "DUR")]
     pub ready_timeout: Option<String>,
 
+    /// What to do when the app exits on its own (default never: wait for a change).
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub restart: Option<crate::config::RestartPolicy>,
+
     /// Pre-bind ADDR and hand it to every generation (repeatable; replaces [[listen]]):
     /// 127.0.0.1:8080, [::1]:8080, 8080 or unix:PATH.
     #[arg(long, value_name = "ADDR")]
@@ -109,6 +113,14 @@ pub struct Cli {
     /// Do not read keys from the terminal (r to rebuild, q to quit).
     #[arg(long)]
     pub no_keys: bool,
+
+    /// Clear the screen before each build.
+    #[arg(long)]
+    pub clear: bool,
+
+    /// Ring the terminal bell when a build fails or the app dies.
+    #[arg(long)]
+    pub bell: bool,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -135,6 +147,11 @@ pub enum Command {
     Schema,
     /// Print the man page (roff) to stdout, e.g. `hotdev man | man -l -`.
     Man,
+    /// Build, start, reload a few times through the watcher and stop, checking every step:
+    /// a CI test of the reload loop. Exit codes: 0 passed, 1 internal error, 2 usage or
+    /// configuration error, 3 a build failed, 4 the app never became ready or exited on its
+    /// own, 5 requests to --check failed, 6 a process was left behind, 7 --timeout ran out.
+    Smoke(crate::smoke::SmokeArgs),
     /// Print a shell completion script to stdout, e.g. `hotdev completions bash > /etc/bash_completion.d/hotdev`.
     Completions {
         /// The shell to write completions for.

@@ -4,6 +4,7 @@
 //! `main.rs` only calls [`run`]; everything else lives in the modules below (DESIGN.md §2).
 
 pub mod bus;
+pub mod capture;
 pub mod cli;
 pub mod config;
 pub mod engine;
@@ -16,6 +17,7 @@ pub mod process;
 pub mod ready;
 pub mod report;
 pub mod shell;
+pub mod smoke;
 pub mod sockets;
 pub mod watch;
 
@@ -29,12 +31,20 @@ use crate::cli::{Cli, Command};
 
 /// Parses the command line, runs hotdev and returns the process exit code.
 pub fn run() -> ExitCode {
+    if std::env::args_os().nth(1).as_deref() == Some(process::guard::GUARD_ARG.as_ref()) {
+        return ExitCode::from(process::guard::run_guard(std::io::stdin().lock()));
+    }
     let cli = Cli::parse();
     ExitCode::from(run_cli(cli))
 }
 
 fn run_cli(cli: Cli) -> u8 {
     let done = match &cli.command {
+        Some(Command::Smoke(args)) => {
+            let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+            let global = smoke::global_args(&<Cli as clap::CommandFactory>::command(), &argv);
+            return smoke::run(args, global);
+        }
         Some(Command::Init { force }) => in_cwd(|cwd| init::run(&cli, cwd, *force)),
         Some(Command::Config { format }) => in_cwd(|cwd| config::show::run(&cli, cwd, *format)),
         Some(Command::Schema) => print(&config::schema::json()),

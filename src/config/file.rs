@@ -85,6 +85,9 @@ pub struct RunFile {
     pub ready: Option<ReadyFile>,
     /// How long to wait for readiness. Default `"30s"`.
     pub ready_timeout: Option<String>,
+    /// What to do when the app exits on its own: `never` (default: wait for a change),
+    /// `on-failure` or `always` (start it again with exponential backoff, 1s doubling to 30s).
+    pub restart: Option<crate::config::RestartPolicy>,
 }
 
 /// `[[listen]]`

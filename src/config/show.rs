@@ -295,6 +295,17 @@ impl Lookup<'_> {
             None,
         );
 
+        let restart = clap::ValueEnum::to_possible_value(&run.restart)
+            .map(|value| value.get_name().to_owned())
+            .unwrap_or_default();
+        push(
+            "run",
+            "restart",
+            Some(Value::String(restart)),
+            self.from(flag(cli.restart.is_some(), "--restart"), "run.restart"),
+            None,
+        );
+
         let from_flag = !cli.listen.is_empty();
         for (i, spec) in config.listen.iter().enumerate() {
             let address = match &spec.address {
