@@ -614,3 +614,6 @@ fn install_hint(name: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod props;
