@@ -352,15 +352,23 @@ class Tool:
         run = f"{build} && exec tmp/server"
         if c == "watchexec-r":
             env["PORT"] = str(port)
-            return ["watchexec", "-r", "-e", "go,mod", "-w", ".", "--", "sh", "-c", run], env
+            return ["watchexec", "-r", "-n", "-e", "go,mod", "-w", ".", "--", "sh", "-c", run], env
         if c == "watchexec-socket":
-            # watchexec's --socket (systemfd-style) sets LISTEN_FDS but LISTEN_PID, if at all,
-            # names the process watchexec spawned; `exec` keeps sh's pid for the server.
-            return ["watchexec", "-r", "-e", "go,mod", "-w", ".",
+            # watchexec 2.8's --socket (systemfd-style) hands the socket over at fd 9 with
+            # LISTEN_FDS_FIRST_FD=9 and sets no LISTEN_PID, while the systemd protocol and
+            # strict consumers (go-systemd, libsystemd, this fixture) use fd 3 and require
+            # LISTEN_PID. The command bridges both: `$$` is sh's pid, which `exec` hands on
+            # to the server, and fd 3 is made a copy of fd $LISTEN_FDS_FIRST_FD.
+            run = (f"{build} && LISTEN_PID=$$ exec tmp/server "
+                   "3<&\"${LISTEN_FDS_FIRST_FD:-3}\"")
+            return ["watchexec", "-r", "-n", "-e", "go,mod", "-w", ".",
                     "--socket", f"127.0.0.1:{port}", "--", "sh", "-c", run], env
         if c == "nodemon":
+            # nodemon's default stop signal is SIGUSR2 (for node apps), which a Go server
+            # ignores; nodemon then waits for it forever. SIGTERM is what it needs here.
             env["PORT"] = str(port)
-            return ["nodemon", "--watch", ".", "-e", "go,mod", "--exec", run], env
+            return ["nodemon", "--signal", "SIGTERM", "--watch", ".", "-e", "go,mod",
+                    "--exec", run], env
         raise ValueError(c)
 
     def _read_events(self):
@@ -477,6 +485,22 @@ def paired_build(build_log, t0_epoch, t_served_epoch):
     return cands[-1] if cands else None
 
 
+def phases(tool, t0, t1):
+    """hotdev's JSON events of one reload, as ms after the save (arrival time on our pipe)."""
+    first = {}
+    with tool.events_lock:
+        for ts, e in tool.events:
+            if ts >= t0 and e["event"] not in first:
+                first[e["event"]] = ts
+    out = {}
+    for name in ("change", "build_started", "build_ok", "generation_stopping", "generation_exited",
+                 "generation_started", "generation_ready"):
+        if name in first:
+            out[name + "_ms"] = (first[name] - t0) * 1000
+    out["served_ms"] = (t1 - t0) * 1000
+    return out
+
+
 def w_latency(ctx, config):
     n = ctx.args.reloads
     wd, bl, port = ctx.fresh(config)
@@ -489,10 +513,12 @@ def w_latency(ctx, config):
             v = f"L{i}"
             t0_epoch, t0 = time.time(), mono()
             set_version(wd, v)
-            t1 = wait_version(port, v, 60)
+            t1 = wait_version(port, v, 30)
             if t1 is None:
                 res["timeouts"] += 1
-                log(f"  {config}: reload {i} not served within 60s")
+                log(f"  {config}: reload {i} not served within 30s")
+                if res["timeouts"] >= 2:
+                    break
                 continue
             t1_epoch = t0_epoch + (t1 - t0)
             lat = t1 - t0
@@ -501,9 +527,18 @@ def w_latency(ctx, config):
             if b:
                 res["build_ms"].append((b["end"] - b["start"]) * 1000)
                 res["paired_overhead_ms"].append((lat - (b["end"] - b["start"])) * 1000)
+                # Where the rest goes: save -> build script starts (watch + debounce + spawn),
+                # build script ends -> new version served (swap + app start).
+                res.setdefault("save_to_build_ms", []).append((b["start"] - t0_epoch) * 1000)
+                res.setdefault("build_end_to_served_ms", []).append((t1_epoch - b["end"]) * 1000)
+            if tool.tool == "hotdev":
+                time.sleep(0.05)  # let the reader thread catch up
+                ph = phases(tool, t0, t1)
+                for k, v in ph.items():
+                    res.setdefault("hotdev_" + k, []).append(v)
             time.sleep(ctx.args.settle)
         if tool.tool == "hotdev":
-            res["hotdev_build_ok_ms"] = [e["duration_ms"] for e in tool.events_since(0, "build_ok")]
+            res["hotdev_build_durations_ms"] = [e["duration_ms"] for e in tool.events_since(0, "build_ok")]
     finally:
         if tool:
             tool.stop()
@@ -523,9 +558,11 @@ def w_avail(ctx, config):
         for i in range(1, n + 1):
             v = f"A{i}"
             set_version(wd, v)
-            if load.wait_seen(v, 60) is None:
+            if load.wait_seen(v, 30) is None:
                 res["timeouts"] += 1
-                log(f"  {config}: reload {i} not seen within 60s")
+                log(f"  {config}: reload {i} not seen within 30s")
+                if res["timeouts"] >= 2:
+                    break
             else:
                 res["reloads"] += 1
             time.sleep(ctx.args.settle)
@@ -764,6 +801,8 @@ def report(results, meta):
     L.append(f"Date: {m['date']}")
     L.append("Versions: " + "; ".join(f"{k}: {v}" for k, v in meta["versions"].items()))
     L.append(f"Settings: {json.dumps(meta['settings'])}")
+    L.append(f"Load average (1/5/15 min) at start {' '.join(meta.get('loadavg_start', []))}, "
+             f"at end {' '.join(meta.get('loadavg_end', []))}; total {meta.get('total_s')} s")
     L.append("")
     bare = meta.get("bare_build_ms")
     if "latency" in results:
@@ -848,7 +887,15 @@ def report(results, meta):
     return "\n".join(L)
 
 
+def _terminate(signum, _frame):
+    # Turn SIGTERM/SIGHUP into an exception so that every `finally` (stop the tools, sweep,
+    # remove the temporary tree) runs.
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main():
+    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGHUP, _terminate)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("workloads", nargs="*", default=WORKLOADS, help=f"any of {WORKLOADS} (default all)")
     ap.add_argument("--configs", default=None,
@@ -882,6 +929,7 @@ def main():
             "versions": {t: tool_version(t) for t in ("hotdev", "watchexec", "nodemon", "go")},
             "settings": {k: getattr(args, k) for k in
                          ("reloads", "avail_reloads", "threads", "settle", "broken_window", "idle_seconds")}}
+    meta["loadavg_start"] = open("/proc/loadavg").read().split()[:3]
     results = {}
     t_start = mono()
     try:
@@ -912,6 +960,7 @@ def main():
         else:
             log(f"kept {root}")
     meta["total_s"] = round(mono() - t_start, 1)
+    meta["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
     md = report(results, meta)
     with open(os.path.join(OUT, f"results-{stamp}.json"), "w") as f:
         json.dump({"meta": meta, "results": results}, f, indent=1)
