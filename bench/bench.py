@@ -643,6 +643,10 @@ def w_storm(ctx, config):
             res["hotdev_build_started"] = len(started)
             res["hotdev_build_cancelled"] = len(tool.events_since(t0, "build_cancelled"))
             changes = tool.events_since(t0, "change")
+            with tool.events_lock:
+                res["hotdev_change_batches"] = [
+                    [round((ts - t0) * 1000), e.get("count")] for ts, e in tool.events
+                    if ts >= t0 and e["event"] == "change"]
             res["hotdev_change_events"] = len(changes)
             res["hotdev_changed_paths"] = sum(e.get("count", 0) for e in changes)
     finally:
@@ -727,6 +731,35 @@ def inotify_watches(pid):
     return n
 
 
+_PERF = None
+
+
+def perf_works():
+    global _PERF
+    if _PERF is None:
+        try:
+            r = subprocess.run(["perf", "stat", "-x", ",", "-e", "task-clock", "true"],
+                               capture_output=True, text=True, timeout=20)
+            _PERF = r.returncode == 0 and "task-clock" in r.stderr
+        except (OSError, subprocess.TimeoutExpired):
+            _PERF = False
+    return _PERF
+
+
+def ctx_switches(pid):
+    """Voluntary + involuntary context switches over every thread of pid: wake-ups, roughly."""
+    n = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                for line in f:
+                    if "ctxt_switches" in line:
+                        n += int(line.split()[1])
+        except OSError:
+            pass
+    return n
+
+
 def w_idle(ctx, config):
     d = make_big_tree(ctx.root)
     counts = tree_counts(d)
@@ -738,9 +771,29 @@ def w_idle(ctx, config):
         tool, first = start_and_wait(ctx, config, d, bl, port, timeout=180)
         res["first_run_ms"] = round(first * 1000, 1)
         time.sleep(2.0)
+        perf = None
+        if perf_works():
+            perf = subprocess.Popen(
+                ["perf", "stat", "-x", ",", "-e", "task-clock", "-p", str(tool.pid), "--",
+                 "sleep", str(ctx.args.idle_seconds)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        s0 = ctx_switches(tool.pid)
         c0, t0 = proc_cpu_s(tool.pid), mono()
         time.sleep(ctx.args.idle_seconds)
         c1, t1 = proc_cpu_s(tool.pid), mono()
+        s1 = ctx_switches(tool.pid)
+        res["wakeups_per_s"] = round((s1 - s0) / (t1 - t0), 1)
+        res["threads"] = len(os.listdir(f"/proc/{tool.pid}/task"))
+        if perf:
+            try:
+                _, err = perf.communicate(timeout=ctx.args.idle_seconds + 15)
+                for line in err.splitlines():
+                    f = line.split(",")
+                    if len(f) > 2 and f[2] == "task-clock":
+                        res["perf_task_clock_s"] = round(float(f[0]) / 1000, 4)
+            except subprocess.TimeoutExpired:
+                perf.kill()
+                perf.wait()
         res["idle_window_s"] = round(t1 - t0, 2)
         res["idle_cpu_s"] = round(c1 - c0, 3)
         res["startup_cpu_s"] = round(c0, 3)
@@ -812,22 +865,25 @@ def report(results, meta):
             L.append(f"Bare `go build` after the same edit, alone: median {statistics.median(bare):.0f} ms, "
                      f"p90 {pct(bare, 90):.0f} ms ({len(bare)} builds).")
             L.append("")
-        L.append("| config | median ms | p90 ms | overhead vs bare build, median ms | paired overhead median ms | paired overhead p90 ms | paired overhead vs hotdev-restart | timeouts |")
-        L.append("|---|---|---|---|---|---|---|---|")
+        L.append("| config | median ms | p90 ms | overhead vs bare build, median ms | paired overhead median ms | paired overhead p90 ms | paired overhead vs hotdev-restart | save → build starts, median ms | build ends → served, median ms | timeouts |")
+        L.append("|---|---|---|---|---|---|---|---|---|---|")
         ref = results["latency"].get("hotdev-restart", {})
         ref_po = statistics.median(ref["paired_overhead_ms"]) if ref.get("paired_overhead_ms") else None
         for c, r in results["latency"].items():
             if "error" in r:
-                L.append(f"| {c} | error: {r['error']} |||||||")
+                L.append(f"| {c} | error: {r['error']} |||||||||")
                 continue
             lat = r["latency_ms"]
             po = r["paired_overhead_ms"]
             med = statistics.median(lat) if lat else None
-            L.append("| {} | {} | {} | {} | {} | {} | {} | {} |".format(
+            L.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
                 c, fmt(med), fmt(pct(lat, 90) if lat else None),
                 fmt(med - statistics.median(bare) if (med is not None and bare) else None),
                 fmt(statistics.median(po) if po else None), fmt(pct(po, 90) if po else None),
-                ratio(statistics.median(po) if po else None, ref_po), r["timeouts"]))
+                ratio(statistics.median(po) if po else None, ref_po),
+                fmt(statistics.median(r["save_to_build_ms"]) if r.get("save_to_build_ms") else None),
+                fmt(statistics.median(r["build_end_to_served_ms"]) if r.get("build_end_to_served_ms") else None),
+                r["timeouts"]))
         L.append("")
     if "avail" in results:
         L.append(f"### Availability under load ({meta['settings']['avail_reloads']} reloads, "
@@ -858,13 +914,14 @@ def report(results, meta):
     if "storm" in results:
         L.append("### Event storm (200 .go files rewritten at once; target: exactly 1 build)")
         L.append("")
-        L.append("| config | builds (wrapper count) | hotdev build_started | writes took ms |")
-        L.append("|---|---|---|---|")
+        L.append("| config | builds (wrapper count) | hotdev build_started | hotdev change batches [ms after first write, paths] | writes took ms |")
+        L.append("|---|---|---|---|---|")
         for c, r in results["storm"].items():
             if "error" in r:
-                L.append(f"| {c} | error: {r['error']} |||")
+                L.append(f"| {c} | error: {r['error']} ||||")
                 continue
-            L.append(f"| {c} | {r['builds']} | {fmt(r.get('hotdev_build_started'))} | {fmt(r['write_ms'])} |")
+            L.append(f"| {c} | {r['builds']} | {fmt(r.get('hotdev_build_started'))} | "
+                     f"{fmt(r.get('hotdev_change_batches'))} | {fmt(r['write_ms'])} |")
         L.append("")
     if "idle" in results:
         any_r = next((r for r in results["idle"].values() if "files" in r), None)
@@ -873,14 +930,15 @@ def report(results, meta):
                      f"node_modules; {any_r['non_ignored_dirs']} non-ignored directories; "
                      f"{meta['settings']['idle_seconds']} s idle)")
         L.append("")
-        L.append("| config | first run ms | idle CPU s | RSS MiB | inotify watches | watches / non-ignored dirs | RSS vs hotdev |")
-        L.append("|---|---|---|---|---|---|---|")
+        L.append("| config | first run ms | idle CPU s (/proc stat) | idle CPU s (perf task-clock) | wake-ups/s | RSS MiB | inotify watches | watches / non-ignored dirs | RSS vs hotdev |")
+        L.append("|---|---|---|---|---|---|---|---|---|")
         ref = results["idle"].get("hotdev-restart", {}).get("rss_kib")
         for c, r in results["idle"].items():
             if "error" in r:
-                L.append(f"| {c} | error: {r['error']} ||||||")
+                L.append(f"| {c} | error: {r['error']} ||||||||")
                 continue
-            L.append(f"| {c} | {fmt(r['first_run_ms'])} | {r['idle_cpu_s']:.2f} | {r['rss_kib'] / 1024:.1f} | "
+            L.append(f"| {c} | {fmt(r['first_run_ms'])} | {r['idle_cpu_s']:.2f} | "
+                     f"{fmt(r.get('perf_task_clock_s'), 3)} | {fmt(r.get('wakeups_per_s'), 0)} | {r['rss_kib'] / 1024:.1f} | "
                      f"{r['inotify_watches']} | {r['inotify_watches'] / r['non_ignored_dirs']:.3f} | "
                      f"{ratio(r['rss_kib'], ref)} |")
         L.append("")
