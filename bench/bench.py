@@ -11,7 +11,8 @@ table and the raw JSON. Workloads:
   avail      continuous load (a new TCP connection per request) across reloads: failed and
              successful requests, longest latency
   broken     a broken build under load: failed requests while it is broken, time to serve the fix
-  storm      200 source files rewritten at once: how many builds it triggers
+  storm      200 source files rewritten in place, at once and as 2 x 100 with a 30 ms pause:
+             how many builds each triggers
   idle       100k-file tree, half in a gitignored node_modules: time to first run, CPU over 20 s
              idle, VmRSS, inotify watches
 
