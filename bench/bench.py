@@ -1057,4 +1057,8 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt as e:  # everything started has been stopped by the finally blocks
+        log(f"interrupted ({e or 'Ctrl-C'}); all processes stopped")
+        sys.exit(130)
