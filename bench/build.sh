@@ -1,0 +1,11 @@
+#!/bin/sh
+# Build wrapper used by every tool under benchmark (hotdev, watchexec, nodemon), so that
+# builds are counted and timed the same way whoever starts them: one "start <epoch>" line
+# before `go build` and one "end <epoch> <exit code>" line after it, appended to
+# $BENCH_BUILD_LOG. The two `date` forks cost about 1 ms per build, equally for all tools.
+log=${BENCH_BUILD_LOG:?BENCH_BUILD_LOG must name the build log}
+echo "start $(date +%s.%N)" >>"$log"
+go build -o tmp/server .
+rc=$?
+echo "end $(date +%s.%N) $rc" >>"$log"
+exit $rc

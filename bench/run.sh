@@ -1,0 +1,12 @@
+#!/bin/sh
+# Reproducible hotdev benchmark (by hand, not in CI). See BENCHMARKS.md.
+#   bench/run.sh                      all workloads, all installed tools (~15-20 min)
+#   bench/run.sh latency storm        some workloads
+#   bench/run.sh avail --configs hotdev-listen,watchexec-socket
+#   bench/run.sh --help
+# Optional peers: `cargo install watchexec-cli`, `npm install -g nodemon`.
+set -eu
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+cargo build --release --quiet
+exec python3 bench/bench.py "$@"
