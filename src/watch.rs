@@ -1,5 +1,12 @@
 //! The watcher: OS file events in, one filtered [`ChangeSet`] per debounced burst out.
 //!
+//! Debouncing is a true quiet period, driven by the events themselves: a burst ends when no
+//! relevant event arrived for `debounce` (capped at [`MAX_BURST`] so a file written for ever
+//! cannot hold builds back). An idle watcher thread blocks on its channel and never wakes up.
+//! (notify-debouncer-full was used first; its fixed tick woke hotdev ~150 times a second when
+//! idle, released each path on its own clock so a burst with a short pause became two builds,
+//! and added a tick to every reload — see BENCHMARKS.md.)
+//!
 //! Each directory the [`Filter`] enters gets its own non-recursive watch, so an ignored
 //! `node_modules` or `target/` costs no inotify watch at all; new directories are walked and
 //! watched as they appear. It decides nothing about builds: it only sends to the bus.
@@ -10,15 +17,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
-use notify_debouncer_full::notify::event::{AccessKind, AccessMode};
-use notify_debouncer_full::notify::{
-    self, ErrorKind, EventKind, PollWatcher, RecommendedWatcher, RecursiveMode,
-};
-use notify_debouncer_full::{
-    DebounceEventResult, DebouncedEvent, Debouncer, NoCache, RecommendedCache, new_debouncer_opt,
+use notify::event::{AccessKind, AccessMode};
+use notify::{
+    self, ErrorKind, EventKind, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher,
 };
 
 use crate::bus::{Input, Sender};
@@ -97,14 +101,17 @@ impl Watch {
     pub fn start(cfg: &WatchConfig, filter: Filter, tx: Sender) -> Result<Watch, WatchError> {
         let (control, rx) = mpsc::channel();
         let handler_tx = control.clone();
-        let handler = move |res: DebounceEventResult| {
-            let _ = handler_tx.send(Msg::Batch(res));
+        let handler = move |res: notify::Result<notify::Event>| {
+            let _ = handler_tx.send(Msg::Raw(res));
         };
-        let debounce = cfg.debounce.max(Duration::from_millis(1));
-        // The debouncer releases an event `debounce` after it happened, checking every `tick`;
-        // a small tick keeps the added latency small.
-        let tick = (debounce / 8).max(Duration::from_millis(1)).min(debounce);
-        let backend = Backend::new(debounce, tick, cfg.poll, handler)?;
+        // A poller reports one change over up to two scans (a directory's mtime in one, the
+        // file inside it in the next), so its bursts need a quiet period longer than a scan.
+        let debounce = match cfg.poll {
+            Some(interval) => cfg.debounce.max(interval * 3 / 2),
+            None => cfg.debounce,
+        }
+        .max(Duration::from_millis(1));
+        let backend = Backend::new(cfg.poll, handler)?;
         let watched = Arc::new(AtomicUsize::new(0));
         let mut worker = Worker {
             backend,
@@ -114,7 +121,7 @@ impl Watch {
             // FSEvents and ReadDirectoryChangesW are recursive by nature and slow to re-arm per
             // directory; inotify and polling are what per-directory watches are for.
             per_dir: cfg.poll.is_some() || cfg!(any(target_os = "linux", target_os = "android")),
-            coalesce: tick * 2,
+            debounce,
             watched: Arc::clone(&watched),
             tx,
         };
@@ -154,36 +161,28 @@ impl Drop for Watch {
     }
 }
 
+/// The longest a burst may last before it is sent anyway.
+pub const MAX_BURST: Duration = Duration::from_secs(2);
+
 enum Msg {
-    Batch(DebounceEventResult),
+    Raw(notify::Result<notify::Event>),
     Stop,
 }
 
 enum Backend {
-    Native(Debouncer<RecommendedWatcher, RecommendedCache>),
-    Poll(Debouncer<PollWatcher, NoCache>),
+    Native(RecommendedWatcher),
+    Poll(PollWatcher),
 }
 
 impl Backend {
     fn new(
-        debounce: Duration,
-        tick: Duration,
         poll: Option<Duration>,
-        handler: impl FnMut(DebounceEventResult) + Send + 'static,
+        handler: impl notify::EventHandler,
     ) -> notify::Result<Backend> {
         Ok(match poll {
-            None => Backend::Native(new_debouncer_opt(
-                debounce,
-                Some(tick),
+            None => Backend::Native(RecommendedWatcher::new(handler, notify::Config::default())?),
+            Some(interval) => Backend::Poll(PollWatcher::new(
                 handler,
-                RecommendedCache::new(),
-                notify::Config::default(),
-            )?),
-            Some(interval) => Backend::Poll(new_debouncer_opt(
-                debounce,
-                Some(tick),
-                handler,
-                NoCache,
                 // notify's poller compares mtimes in whole seconds: without hashing, a save in
                 // the same second as the previous one would be missed, not just delayed.
                 notify::Config::default()
@@ -217,9 +216,8 @@ struct Worker {
     dirs: BTreeSet<PathBuf>,
     roots: Vec<PathBuf>,
     per_dir: bool,
-    /// Batches closer together than this are one burst (the debouncer releases each path on
-    /// its own clock, so one `git checkout` can arrive over several ticks).
-    coalesce: Duration,
+    /// The quiet period that ends a burst.
+    debounce: Duration,
     watched: Arc<AtomicUsize>,
     tx: Sender,
 }
@@ -234,21 +232,39 @@ struct Burst {
 
 impl Worker {
     fn run(mut self, rx: mpsc::Receiver<Msg>) {
+        // Blocks while idle: no timer runs until an event arrives.
         while let Ok(msg) = rx.recv() {
-            let mut events = match msg {
+            let first = match msg {
                 Msg::Stop => return,
-                Msg::Batch(Ok(events)) => events,
-                Msg::Batch(Err(errors)) => {
-                    self.report(errors);
+                Msg::Raw(Ok(event)) => event,
+                Msg::Raw(Err(error)) => {
+                    self.report(vec![error]);
                     continue;
                 }
             };
+            let started = Instant::now();
+            let cap = started + MAX_BURST.max(self.debounce * 4);
+            let mut quiet_until = started + self.debounce;
+            let mut events = vec![first];
             loop {
-                match rx.recv_timeout(self.coalesce) {
-                    Ok(Msg::Batch(Ok(more))) => events.extend(more),
-                    Ok(Msg::Batch(Err(errors))) => self.report(errors),
+                let now = Instant::now();
+                let until = quiet_until.min(cap);
+                if now >= until {
+                    break;
+                }
+                match rx.recv_timeout(until - now) {
+                    Ok(Msg::Raw(Ok(event))) => {
+                        // Only events that could matter extend the quiet period: an app that
+                        // writes an ignored log file all the time must not hold builds back.
+                        if self.relevant(&event) {
+                            quiet_until = Instant::now() + self.debounce;
+                        }
+                        events.push(event);
+                    }
+                    Ok(Msg::Raw(Err(error))) => self.report(vec![error]),
                     Ok(Msg::Stop) => return,
-                    Err(_) => break,
+                    Err(mpsc::RecvTimeoutError::Timeout) => break,
+                    Err(mpsc::RecvTimeoutError::Disconnected) => return,
                 }
             }
             if !self.handle(&events) {
@@ -257,8 +273,18 @@ impl Worker {
         }
     }
 
+    /// Whether an event may change what is built: a rescan, a directory, or an accepted path.
+    fn relevant(&self, event: &notify::Event) -> bool {
+        event.need_rescan()
+            || (counts(&event.kind)
+                && event.paths.iter().any(|path| {
+                    let is_dir = path.is_dir();
+                    is_dir || self.filter.accepts(path, is_dir) || self.filter.is_ignore_file(path)
+                }))
+    }
+
     /// Turns one burst into one message; false when nobody listens any more.
-    fn handle(&mut self, events: &[DebouncedEvent]) -> bool {
+    fn handle(&mut self, events: &[notify::Event]) -> bool {
         let mut burst = Burst::default();
         let mut new_dirs = Vec::new();
         let mut rules_changed = false;
