@@ -125,7 +125,8 @@ impl Fixture {
     /// go-server / rust-server: `const version = "<v>"` (both fixtures spell it this way).
     pub fn set_version(&self, rel: &str, version: &str) {
         let text = self.read(rel);
-        let re = regex::Regex::new(r#"(const\s+version\s*(?::\s*&str\s*)?=\s*")[^"]*(")"#).unwrap();
+        let re =
+            regex::Regex::new(r#"(?i)(const\s+version\s*(?::\s*&str\s*)?=\s*")[^"]*(")"#).unwrap();
         assert!(
             re.is_match(&text),
             "{rel} has no `const version = \"…\"`:\n{text}"
@@ -137,7 +138,8 @@ impl Fixture {
     /// go-server / rust-server: `const mode = "<m>"`.
     pub fn set_mode(&self, rel: &str, mode: &str) {
         let text = self.read(rel);
-        let re = regex::Regex::new(r#"(const\s+mode\s*(?::\s*&str\s*)?=\s*")[^"]*(")"#).unwrap();
+        let re =
+            regex::Regex::new(r#"(?i)(const\s+mode\s*(?::\s*&str\s*)?=\s*")[^"]*(")"#).unwrap();
         assert!(
             re.is_match(&text),
             "{rel} has no `const mode = \"…\"`:\n{text}"
@@ -215,6 +217,27 @@ pub fn warm_go(name: &str, args: &[&str]) {
         "warm-up: go {args:?} in {name}: ok={ok}, {:?}",
         started.elapsed()
     );
+}
+
+/// The `[watch]` and `[build]` sections every go-server test starts from (tests add `[run]`).
+pub const GO_WATCH_BUILD: &str = r#"
+[watch]
+extensions = ["go", "mod"]
+ignore = ["tmp/**"]
+
+[build]
+command = "go build -o tmp/server ."
+"#;
+
+/// A copy of go-server, after a warm-up build of it (once per test binary).
+pub fn go_server() -> Fixture {
+    warm_go("go-server", &["build", "-o", "tmp/server", "."]);
+    Fixture::copy("go-server")
+}
+
+/// Writes `.hotdev.toml` = [`GO_WATCH_BUILD`] + `rest`.
+pub fn write_go_config(fx: &Fixture, rest: &str) {
+    fx.write(".hotdev.toml", &format!("{GO_WATCH_BUILD}\n{rest}"));
 }
 
 // ---------------------------------------------------------------------------------------------
