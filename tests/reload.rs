@@ -85,7 +85,7 @@ fn edit_is_rebuilt_and_served() {
 fn rust_server_edit_is_rebuilt_and_served() {
     let fx = Fixture::copy("rust-server");
     let addr = free_addr();
-    let main = "src/main.rs";
+    let version = "src/version.rs";
     fx.write(
         ".hotdev.toml",
         &format!(
@@ -105,7 +105,7 @@ env = {{ ADDR = "{addr}" }}
     );
     let h = Hotdev::start_with_env(fx.path(), &[], &[("CARGO_TARGET_DIR", "target")]);
     wait_serving(&h, addr, 1, "v1", FIRST_BUILD);
-    fx.set_version(main, "v2");
+    fx.set_version(version, "v2");
     h.wait_for("build_ok", &[("build", json!(2))], BUILD)
         .unwrap();
     wait_serving(&h, addr, 2, "v2", BUILD);

@@ -122,30 +122,34 @@ impl Fixture {
         self.atomic_write(rel, &text.replacen(from, to, 1));
     }
 
-    /// go-server / rust-server: `const version = "<v>"` (both fixtures spell it this way).
+    /// go-server / rust-server: `const version = "<v>"` (`VERSION: &str` in Rust).
     pub fn set_version(&self, rel: &str, version: &str) {
-        let text = self.read(rel);
-        let re =
-            regex::Regex::new(r#"(?i)(const\s+version\s*(?::\s*&str\s*)?=\s*")[^"]*(")"#).unwrap();
-        assert!(
-            re.is_match(&text),
-            "{rel} has no `const version = \"…\"`:\n{text}"
-        );
-        let new = re.replace(&text, format!("${{1}}{version}${{2}}"));
-        self.write(rel, &new);
+        self.set_consts(rel, &[("version", version)]);
     }
 
     /// go-server / rust-server: `const mode = "<m>"`.
     pub fn set_mode(&self, rel: &str, mode: &str) {
-        let text = self.read(rel);
-        let re =
-            regex::Regex::new(r#"(?i)(const\s+mode\s*(?::\s*&str\s*)?=\s*")[^"]*(")"#).unwrap();
-        assert!(
-            re.is_match(&text),
-            "{rel} has no `const mode = \"…\"`:\n{text}"
-        );
-        let new = re.replace(&text, format!("${{1}}{mode}${{2}}"));
-        self.write(rel, &new);
+        self.set_consts(rel, &[("mode", mode)]);
+    }
+
+    /// Sets several string constants (`const <name> = "…"`, any case) in one write, so that
+    /// one edit is one change.
+    pub fn set_consts(&self, rel: &str, consts: &[(&str, &str)]) {
+        let mut text = self.read(rel);
+        for (name, value) in consts {
+            let re = regex::Regex::new(&format!(
+                r#"(?i)(const\s+{name}\s*(?::\s*&(?:'static\s+)?str\s*)?=\s*")[^"]*(")"#
+            ))
+            .unwrap();
+            assert!(
+                re.is_match(&text),
+                "{rel} has no `const {name} = \"…\"`:\n{text}"
+            );
+            text = re
+                .replace(&text, format!("${{1}}{value}${{2}}"))
+                .into_owned();
+        }
+        self.write(rel, &text);
     }
 
     /// `git init` the copy, so that `.gitignore` applies as it does in a real checkout.
