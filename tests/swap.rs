@@ -398,3 +398,75 @@ fn ready_timeout_is_reported() {
     assert!(not_ready["reason"].is_string(), "{not_ready}");
     assert_eq!(h.count("generation_ready"), 0);
 }
+
+#[test]
+fn signal_strategy_serves_the_new_plugin_from_the_same_pid() {
+    warm_go("go-plugin", &["build", "-o", "tmp/server", "."]);
+    warm_go(
+        "go-plugin",
+        &[
+            "build",
+            "-buildmode=plugin",
+            "-o",
+            "tmp/warm.so",
+            "./plugin",
+        ],
+    );
+    let fx = Fixture::copy("go-plugin");
+    let addr = free_addr();
+    fx.write(
+        ".hotdev.toml",
+        &format!(
+            r#"
+[watch]
+extensions = ["go", "mod", "sh"]
+ignore = ["tmp/**"]
+
+[build]
+command = "sh build.sh"
+
+[run]
+command = "tmp/server"
+strategy = "signal"
+reload_signal = "SIGHUP"
+env = {{ ADDR = "{addr}" }}
+"#
+        ),
+    );
+    let h = Hotdev::start(fx.path(), &[]);
+    let started = gen_event(&h, "generation_started", 1, FIRST_BUILD);
+    wait_body(addr, "/", "a1", SHORT).unwrap();
+    let pid = started["pid"].to_string();
+    assert_eq!(get_trimmed(addr, "/pid").unwrap(), pid);
+
+    let load = Load::start(addr, "/", 2, 1_000_000, Duration::from_secs(200));
+    for (n, answer) in [(2, "a2"), (3, "a3")] {
+        fx.replace(
+            "plugin/answer.go",
+            &format!("\"a{}\"", n - 1),
+            &format!("\"{answer}\""),
+        );
+        h.wait_for("build_ok", &[("build", json!(n))], BUILD)
+            .unwrap();
+        let reloaded = gen_event(&h, "generation_reloaded", 1, SHORT);
+        assert_eq!(
+            reloaded["signal"].as_str().map(|s| s.contains("HUP")),
+            Some(true),
+            "{reloaded}"
+        );
+        wait_body(addr, "/", answer, SHORT).unwrap_or_else(|e| panic!("{e}\n{}", h.tail(40)));
+        assert_eq!(
+            get_trimmed(addr, "/pid").unwrap(),
+            pid,
+            "signal strategy must not restart"
+        );
+    }
+    let stats = load.stop();
+    eprintln!(
+        "signal strategy, 2 plugin reloads: load {}",
+        stats.summary()
+    );
+    assert_eq!(stats.failed, 0, "{}", stats.summary());
+    assert_eq!(h.count("generation_started"), 1);
+    assert_eq!(h.count("generation_stopping"), 0);
+}
