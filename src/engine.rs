@@ -75,7 +75,10 @@ pub enum Event {
     /// A generation failed its readiness check.
     NotReady { generation: GenId, reason: NotReady },
     /// Every process of a generation's process group is gone.
-    Exited { generation: GenId, status: ExitStatus },
+    Exited {
+        generation: GenId,
+        status: ExitStatus,
+    },
     /// A generation asked to stop is still running after `stop_timeout`.
     StopTimedOut { generation: GenId },
     /// Ctrl-C, SIGTERM, SIGHUP or `q`: stop everything and exit.
@@ -91,7 +94,10 @@ pub enum Action {
     CancelBuild { id: BuildId },
     /// Start the run command as a new generation and watch its readiness. `previous` is the
     /// generation it replaces, if any, for messages.
-    StartGeneration { generation: GenId, previous: Option<GenId> },
+    StartGeneration {
+        generation: GenId,
+        previous: Option<GenId>,
+    },
     /// Graceful stop: `stop_signal` to the process group, arm the `stop_timeout` timer.
     StopGeneration { generation: GenId },
     /// SIGKILL the process group now.
@@ -115,7 +121,10 @@ pub enum Note {
     /// The candidate of an overlap swap failed; `kept` keeps serving.
     RolledBack { failed: GenId, kept: Option<GenId> },
     /// A generation exited without being asked: hotdev waits for the next change.
-    ExitedOnItsOwn { generation: GenId, status: ExitStatus },
+    ExitedOnItsOwn {
+        generation: GenId,
+        status: ExitStatus,
+    },
     /// A generation ignored its stop signal and is being killed.
     StopTimedOut { generation: GenId },
     /// The generation did not become ready; under restart it keeps running.
@@ -290,7 +299,10 @@ impl Engine {
             out.push(Action::CancelBuild { id });
         }
         self.start_when_stopped = None;
-        for generation in [self.candidate.take(), self.serving.take()].into_iter().flatten() {
+        for generation in [self.candidate.take(), self.serving.take()]
+            .into_iter()
+            .flatten()
+        {
             self.stop(generation, out);
         }
         if !self.stopping.is_empty() {
@@ -479,7 +491,10 @@ mod tests {
 
     /// Runs start → build 1 ok → generation 1 running.
     fn serving_first(e: &mut Engine) {
-        assert!(matches!(e.step(Event::Start)[..], [Action::StartBuild { id: 1, .. }]));
+        assert!(matches!(
+            e.step(Event::Start)[..],
+            [Action::StartBuild { id: 1, .. }]
+        ));
         assert_eq!(e.step(ok(1)), vec![start(1, None)]);
     }
 
@@ -526,7 +541,11 @@ mod tests {
         let mut e = engine(SwapStrategy::Restart);
         serving_first(&mut e);
         let actions = e.step(change("main.go"));
-        assert!(!actions.iter().any(|a| matches!(a, Action::StopGeneration { .. })));
+        assert!(
+            !actions
+                .iter()
+                .any(|a| matches!(a, Action::StopGeneration { .. }))
+        );
         assert_eq!(e.serving(), Some(1));
     }
 
@@ -548,7 +567,10 @@ mod tests {
         e.step(change("b.go"));
         assert_eq!(e.step(ok(2)), vec![]);
         assert_eq!(e.step(failed(2)), vec![]);
-        assert_eq!(e.step(ok(3)), vec![Action::StopGeneration { generation: 1 }]);
+        assert_eq!(
+            e.step(ok(3)),
+            vec![Action::StopGeneration { generation: 1 }]
+        );
     }
 
     #[test]
@@ -558,11 +580,16 @@ mod tests {
         e.step(change("main.go"));
         assert_eq!(
             e.step(failed(2)),
-            vec![Action::Report(Note::BuildFailedKeeping { serving: Some(1) })]
+            vec![Action::Report(Note::BuildFailedKeeping {
+                serving: Some(1)
+            })]
         );
         assert_eq!(e.serving(), Some(1));
         // The next change tries again.
-        assert!(matches!(e.step(change("main.go"))[..], [Action::StartBuild { id: 3, .. }]));
+        assert!(matches!(
+            e.step(change("main.go"))[..],
+            [Action::StartBuild { id: 3, .. }]
+        ));
     }
 
     #[test]
@@ -573,7 +600,10 @@ mod tests {
             e.step(failed(1)),
             vec![Action::Report(Note::BuildFailedKeeping { serving: None })]
         );
-        assert!(matches!(e.step(change("x.go"))[..], [Action::StartBuild { id: 2, .. }]));
+        assert!(matches!(
+            e.step(change("x.go"))[..],
+            [Action::StartBuild { id: 2, .. }]
+        ));
         assert_eq!(e.step(ok(2)), vec![start(1, None)]);
     }
 
@@ -608,7 +638,10 @@ mod tests {
         let mut e = engine(SwapStrategy::Restart);
         serving_first(&mut e);
         e.step(change("main.go"));
-        assert_eq!(e.step(ok(2)), vec![Action::StopGeneration { generation: 1 }]);
+        assert_eq!(
+            e.step(ok(2)),
+            vec![Action::StopGeneration { generation: 1 }]
+        );
         assert_eq!(e.step(exited(1)), vec![start(2, Some(1))]);
         assert_eq!(e.serving(), Some(2));
     }

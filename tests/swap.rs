@@ -441,6 +441,7 @@ env = {{ ADDR = "{addr}" }}
 
     let load = Load::start(addr, "/", 2, 1_000_000, Duration::from_secs(200));
     for (n, answer) in [(2, "a2"), (3, "a3")] {
+        let cursor = h.cursor();
         fx.replace(
             "plugin/answer.go",
             &format!("\"a{}\"", n - 1),
@@ -448,7 +449,13 @@ env = {{ ADDR = "{addr}" }}
         );
         h.wait_for("build_ok", &[("build", json!(n))], BUILD)
             .unwrap();
-        let reloaded = gen_event(&h, "generation_reloaded", 1, SHORT);
+        let reloaded = h
+            .wait_event_from(
+                cursor,
+                |e| matches(e, "generation_reloaded", &[("generation", json!(1))]),
+                SHORT,
+            )
+            .unwrap();
         assert_eq!(
             reloaded["signal"].as_str().map(|s| s.contains("HUP")),
             Some(true),
