@@ -13,10 +13,15 @@ use crate::engine::Event;
 pub enum Input {
     /// An event for the engine.
     Event(Event),
-    /// The watcher can no longer watch: the message says why and what to do.
-    WatchFailed(String),
+    /// The watcher hit a problem it carries on after (a watch it could not add, an ignore
+    /// file that does not parse): the message says why and what to do.
+    WatchWarning(String),
     /// A burst of file events was filtered out completely (shown with -v).
     Ignored(Vec<PathBuf>),
+    /// hotdev received SIGINT, SIGTERM or SIGHUP (the signal number).
+    Signal(i32),
+    /// The user pressed a command key.
+    Key(crate::keys::Key),
 }
 
 pub type Sender = mpsc::Sender<Input>;

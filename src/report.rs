@@ -1,1 +1,597 @@
-//! TODO stub
+//! hotdev's own output: one line per step, for people (styled, on stderr) or for tools (one
+//! JSON object per line, on stderr). Both renderings of every message live here, side by side,
+//! so they cannot drift apart. The app's output never passes through this module.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use console::{Style, Term};
+use serde_json::{Value, json};
+
+use crate::config::{LogFormat, OutputConfig, SwapStrategy, Verbosity};
+use crate::engine::{BuildId, ExitStatus, GenId};
+
+/// One thing worth telling the user. Field names match the JSON schema in the README.
+#[derive(Debug)]
+pub enum Message<'a> {
+    Started {
+        root: &'a Path,
+        config: Option<&'a Path>,
+        strategy: SwapStrategy,
+        build: Option<String>,
+        run: String,
+    },
+    Watching {
+        dirs: usize,
+    },
+    Listening {
+        address: String,
+        name: &'a str,
+        fd: i32,
+    },
+    Change {
+        paths: &'a [PathBuf],
+        overflow: bool,
+        root: &'a Path,
+    },
+    Ignored {
+        paths: &'a [PathBuf],
+    },
+    BuildStarted {
+        build: BuildId,
+        pid: i32,
+    },
+    BuildCancelled {
+        build: BuildId,
+    },
+    BuildOk {
+        build: BuildId,
+        duration: Duration,
+    },
+    BuildFailed {
+        build: BuildId,
+        duration: Duration,
+        status: String,
+        serving: Option<GenId>,
+    },
+    GenerationStarted {
+        generation: GenId,
+        pid: i32,
+        previous: Option<GenId>,
+    },
+    GenerationReady {
+        generation: GenId,
+        ready: Duration,
+    },
+    GenerationNotReady {
+        generation: GenId,
+        reason: String,
+    },
+    GenerationStopping {
+        generation: GenId,
+        signal: &'a str,
+    },
+    GenerationKilled {
+        generation: GenId,
+        after: Duration,
+    },
+    GenerationExited {
+        generation: GenId,
+        status: ExitStatus,
+        requested: bool,
+        duration: Duration,
+    },
+    GenerationReloaded {
+        generation: GenId,
+        signal: &'a str,
+    },
+    RolledBack {
+        failed: GenId,
+        kept: Option<GenId>,
+    },
+    Waiting,
+    /// `p` pressed: watching paused or resumed.
+    Paused {
+        paused: bool,
+    },
+    /// The key help line.
+    Help {
+        text: &'a str,
+    },
+    Shutdown {
+        signal: &'a str,
+    },
+    Error {
+        message: &'a str,
+    },
+    Exit {
+        code: u8,
+    },
+}
+
+/// Renders messages in the configured format.
+pub struct Reporter {
+    output: OutputConfig,
+    started: Instant,
+    term: Term,
+}
+
+/// How important a message is: decides what `-q` hides and how it is styled.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Level {
+    /// Shown with -v only.
+    Detail,
+    /// A normal step.
+    Step,
+    /// Good news worth a green mark.
+    Good,
+    /// Something went wrong but hotdev carries on.
+    Warn,
+    /// Shown even with -q.
+    Bad,
+}
+
+impl Reporter {
+    pub fn new(output: OutputConfig) -> Reporter {
+        Reporter {
+            output,
+            started: Instant::now(),
+            term: Term::stderr(),
+        }
+    }
+
+    pub fn verbose(&self) -> bool {
+        self.output.verbosity >= Verbosity::Verbose
+    }
+
+    pub fn report(&self, message: &Message) {
+        let line = match self.output.format {
+            LogFormat::Json => {
+                let mut value = json_of(message);
+                if let Value::Object(map) = &mut value {
+                    let ts = self.started.elapsed().as_millis() as u64;
+                    map.insert("ts_ms".into(), json!(ts));
+                }
+                value.to_string()
+            }
+            LogFormat::Human => {
+                let (level, text) = human_of(message);
+                let shown = match self.output.verbosity {
+                    Verbosity::Quiet => level == Level::Bad,
+                    Verbosity::Normal => level != Level::Detail,
+                    Verbosity::Verbose => true,
+                };
+                if !shown {
+                    return;
+                }
+                self.styled(level, &text)
+            }
+        };
+        // A closed stderr must not take hotdev down: it still has processes to stop.
+        let _ = writeln!(&self.term, "{line}");
+    }
+
+    /// Clears the screen (the `c` key); a no-op for JSON output or a non-terminal.
+    pub fn clear(&self) {
+        if self.output.format == LogFormat::Human && self.term.is_term() {
+            let _ = self.term.clear_screen();
+        }
+    }
+
+    fn styled(&self, level: Level, text: &str) -> String {
+        let (mark, style) = match level {
+            Level::Detail => ("·", Style::new().dim()),
+            Level::Step => ("▸", Style::new()),
+            Level::Good => ("✓", Style::new().green()),
+            Level::Warn => ("!", Style::new().yellow()),
+            Level::Bad => ("✗", Style::new().red().bold()),
+        };
+        let prefix = Style::new().dim().apply_to("hotdev");
+        format!("{prefix} {} {}", style.apply_to(mark), style.apply_to(text))
+    }
+}
+
+/// `42ms` below a second, `1.21s` above.
+pub fn format_duration(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{:.2}s", d.as_secs_f64())
+    }
+}
+
+/// `exit 1` or `signal 9 (SIGKILL)`.
+pub fn format_status(status: ExitStatus) -> String {
+    match status {
+        ExitStatus::Code(code) => format!("exit {code}"),
+        ExitStatus::Signal(signal) => match nix::sys::signal::Signal::try_from(signal) {
+            Ok(sig) => format!("signal {signal} ({})", sig.as_str()),
+            Err(_) => format!("signal {signal}"),
+        },
+    }
+}
+
+fn generation_word(generation: Option<GenId>) -> String {
+    match generation {
+        Some(g) => format!("generation {g}"),
+        None => "nothing".to_string(),
+    }
+}
+
+fn relative<'p>(path: &'p Path, root: &Path) -> &'p Path {
+    path.strip_prefix(root).unwrap_or(path)
+}
+
+fn human_of(message: &Message) -> (Level, String) {
+    use Message::*;
+    match message {
+        Started {
+            root,
+            config,
+            strategy,
+            build,
+            run,
+        } => {
+            let config = match config {
+                Some(path) => path.display().to_string(),
+                None => "no config file".to_string(),
+            };
+            let build = match build {
+                Some(cmd) => format!("build `{cmd}`, "),
+                None => String::new(),
+            };
+            (
+                Level::Step,
+                format!(
+                    "{} {} in {} ({config}): {build}run `{run}`, {} swaps",
+                    env!("CARGO_PKG_NAME"),
+                    env!("CARGO_PKG_VERSION"),
+                    root.display(),
+                    strategy_name(*strategy)
+                ),
+            )
+        }
+        Watching { dirs } => (Level::Detail, format!("watching {dirs} directories")),
+        Listening { address, name, fd } => (
+            Level::Step,
+            format!("listening on {address} (fd {fd}, name {name})"),
+        ),
+        Change {
+            paths,
+            overflow,
+            root,
+        } => {
+            if *overflow {
+                return (
+                    Level::Step,
+                    "many files changed (the OS dropped events)".to_string(),
+                );
+            }
+            let shown: Vec<String> = paths
+                .iter()
+                .take(3)
+                .map(|p| relative(p, root).display().to_string())
+                .collect();
+            let more = paths.len().saturating_sub(shown.len());
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            let noun = if paths.len() == 1 { "file" } else { "files" };
+            (
+                Level::Step,
+                format!("{} {noun} changed: {}{more}", paths.len(), shown.join(", ")),
+            )
+        }
+        Ignored { paths } => (
+            Level::Detail,
+            format!(
+                "ignored: {}",
+                paths
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ),
+        BuildStarted { build, pid } => (Level::Step, format!("build {build} started (pid {pid})")),
+        BuildCancelled { build } => (
+            Level::Warn,
+            format!("build {build} cancelled: a newer change arrived"),
+        ),
+        BuildOk { build, duration } => (
+            Level::Good,
+            format!("build {build} ok {}", format_duration(*duration)),
+        ),
+        BuildFailed {
+            build,
+            duration,
+            status,
+            serving,
+        } => (
+            Level::Bad,
+            format!(
+                "build {build} failed ({status}) after {}; {} keeps serving",
+                format_duration(*duration),
+                generation_word(*serving)
+            ),
+        ),
+        GenerationStarted {
+            generation, pid, ..
+        } => (
+            Level::Step,
+            format!("generation {generation} running (pid {pid})"),
+        ),
+        GenerationReady { generation, ready } => (
+            Level::Good,
+            format!("generation {generation} ready {}", format_duration(*ready)),
+        ),
+        GenerationNotReady { generation, reason } => (
+            Level::Bad,
+            format!("generation {generation} not ready: {reason}"),
+        ),
+        GenerationStopping { generation, signal } => (
+            Level::Detail,
+            format!("stopping generation {generation} ({signal})"),
+        ),
+        GenerationKilled { generation, after } => (
+            Level::Warn,
+            format!(
+                "generation {generation} still running {} after the stop signal: killed (SIGKILL)",
+                format_duration(*after)
+            ),
+        ),
+        GenerationExited {
+            generation,
+            status,
+            requested,
+            duration,
+        } => {
+            if *requested {
+                (
+                    Level::Step,
+                    format!(
+                        "generation {generation} stopped {} ({})",
+                        format_duration(*duration),
+                        format_status(*status)
+                    ),
+                )
+            } else {
+                (
+                    Level::Bad,
+                    format!(
+                        "generation {generation} exited on its own ({}) after {}",
+                        format_status(*status),
+                        format_duration(*duration)
+                    ),
+                )
+            }
+        }
+        GenerationReloaded { generation, signal } => (
+            Level::Good,
+            format!("generation {generation} reloaded ({signal})"),
+        ),
+        RolledBack { failed, kept } => (
+            Level::Bad,
+            format!(
+                "generation {failed} failed to take over; {} keeps serving",
+                generation_word(*kept)
+            ),
+        ),
+        Waiting => (Level::Step, "waiting for a change".to_string()),
+        Paused { paused: true } => (
+            Level::Warn,
+            "paused: changes are noted, nothing builds (p resumes)".to_string(),
+        ),
+        Paused { paused: false } => (Level::Step, "resumed watching".to_string()),
+        Help { text } => (Level::Step, text.to_string()),
+        Shutdown { signal } => (Level::Step, format!("{signal}: stopping everything")),
+        Error { message } => (Level::Bad, message.to_string()),
+        Exit { code } => (Level::Detail, format!("exit {code}")),
+    }
+}
+
+fn strategy_name(strategy: SwapStrategy) -> &'static str {
+    match strategy {
+        SwapStrategy::Restart => "restart",
+        SwapStrategy::Overlap => "overlap",
+        SwapStrategy::Signal => "signal",
+    }
+}
+
+fn ms(d: &Duration) -> u64 {
+    d.as_millis() as u64
+}
+
+fn json_of(message: &Message) -> Value {
+    use Message::*;
+    match message {
+        Started {
+            root,
+            config,
+            strategy,
+            build,
+            run,
+        } => json!({
+            "event": "started",
+            "version": env!("CARGO_PKG_VERSION"),
+            "root": root,
+            "config": config,
+            "strategy": strategy_name(*strategy),
+            "build": build,
+            "run": run,
+        }),
+        Watching { dirs } => json!({"event": "watching", "dirs": dirs}),
+        Listening { address, name, fd } => {
+            json!({"event": "listening", "address": address, "name": name, "fd": fd})
+        }
+        Change {
+            paths, overflow, ..
+        } => json!({
+            "event": "change",
+            "paths": paths,
+            "count": paths.len(),
+            "overflow": overflow,
+        }),
+        Ignored { paths } => json!({"event": "ignored", "paths": paths}),
+        BuildStarted { build, pid } => {
+            json!({"event": "build_started", "build": build, "pid": pid})
+        }
+        BuildCancelled { build } => json!({"event": "build_cancelled", "build": build}),
+        BuildOk { build, duration } => {
+            json!({"event": "build_ok", "build": build, "duration_ms": ms(duration)})
+        }
+        BuildFailed {
+            build,
+            duration,
+            status,
+            serving,
+        } => json!({
+            "event": "build_failed",
+            "build": build,
+            "duration_ms": ms(duration),
+            "status": status,
+            "serving": serving,
+        }),
+        GenerationStarted {
+            generation,
+            pid,
+            previous,
+        } => json!({
+            "event": "generation_started",
+            "generation": generation,
+            "pid": pid,
+            "previous": previous,
+        }),
+        GenerationReady { generation, ready } => json!({
+            "event": "generation_ready",
+            "generation": generation,
+            "ready_ms": ms(ready),
+        }),
+        GenerationNotReady { generation, reason } => json!({
+            "event": "generation_not_ready",
+            "generation": generation,
+            "reason": reason,
+        }),
+        GenerationStopping { generation, signal } => json!({
+            "event": "generation_stopping",
+            "generation": generation,
+            "signal": signal,
+        }),
+        GenerationKilled { generation, after } => json!({
+            "event": "generation_killed",
+            "generation": generation,
+            "after_ms": ms(after),
+        }),
+        GenerationExited {
+            generation,
+            status,
+            requested,
+            duration,
+        } => {
+            let (code, signal) = match status {
+                ExitStatus::Code(c) => (Some(*c), None),
+                ExitStatus::Signal(s) => (None, Some(*s)),
+            };
+            json!({
+                "event": "generation_exited",
+                "generation": generation,
+                "status": format_status(*status),
+                "code": code,
+                "signal": signal,
+                "requested": requested,
+                "duration_ms": ms(duration),
+            })
+        }
+        GenerationReloaded { generation, signal } => json!({
+            "event": "generation_reloaded",
+            "generation": generation,
+            "signal": signal,
+        }),
+        RolledBack { failed, kept } => {
+            json!({"event": "rolled_back", "failed": failed, "kept": kept})
+        }
+        Waiting => json!({"event": "waiting"}),
+        Paused { paused } => json!({"event": "paused", "paused": paused}),
+        Help { text } => json!({"event": "help", "text": text}),
+        Shutdown { signal } => json!({"event": "shutdown", "signal": signal}),
+        Error { message } => json!({"event": "error", "message": message}),
+        Exit { code } => json!({"event": "exit", "code": code}),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(format_duration(Duration::from_millis(42)), "42ms");
+        assert_eq!(format_duration(Duration::from_millis(1210)), "1.21s");
+    }
+
+    #[test]
+    fn statuses_name_the_signal() {
+        assert_eq!(format_status(ExitStatus::Code(1)), "exit 1");
+        assert_eq!(format_status(ExitStatus::Signal(9)), "signal 9 (SIGKILL)");
+    }
+
+    #[test]
+    fn json_build_failed_has_stable_fields() {
+        let v = json_of(&Message::BuildFailed {
+            build: 3,
+            duration: Duration::from_millis(840),
+            status: "exit 1".into(),
+            serving: Some(2),
+        });
+        assert_eq!(
+            v,
+            json!({"event": "build_failed", "build": 3, "duration_ms": 840, "status": "exit 1", "serving": 2})
+        );
+    }
+
+    #[test]
+    fn json_exited_splits_code_and_signal() {
+        let v = json_of(&Message::GenerationExited {
+            generation: 1,
+            status: ExitStatus::Signal(15),
+            requested: true,
+            duration: Duration::from_millis(5),
+        });
+        assert_eq!(v["code"], Value::Null);
+        assert_eq!(v["signal"], json!(15));
+        assert_eq!(v["status"], json!("signal 15 (SIGTERM)"));
+    }
+
+    #[test]
+    fn change_lists_three_paths_then_counts() {
+        let root = Path::new("/p");
+        let paths: Vec<PathBuf> = ["a.go", "b.go", "c.go", "d.go"]
+            .iter()
+            .map(|p| root.join(p))
+            .collect();
+        let (_, text) = human_of(&Message::Change {
+            paths: &paths,
+            overflow: false,
+            root,
+        });
+        assert_eq!(text, "4 files changed: a.go, b.go, c.go and 1 more");
+    }
+
+    #[test]
+    fn failed_build_says_what_keeps_serving() {
+        let (level, text) = human_of(&Message::BuildFailed {
+            build: 2,
+            duration: Duration::from_millis(300),
+            status: "exit 2".into(),
+            serving: Some(1),
+        });
+        assert!(level == Level::Bad);
+        assert_eq!(
+            text,
+            "build 2 failed (exit 2) after 300ms; generation 1 keeps serving"
+        );
+    }
+}

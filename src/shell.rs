@@ -1,1 +1,606 @@
-//! TODO stub
+//! The thin shell around the engine: one loop that receives inputs from a single channel, feeds
+//! them to [`Engine::step`], and carries out the actions it returns.
+//!
+//! It owns every process hotdev starts (builds and generations, by process group) and is the
+//! only place that reports effects (pids, timings). It decides nothing the engine could decide.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::Signal;
+
+use crate::bus::{self, Input, Sender};
+use crate::config::{Config, Readiness};
+use crate::engine::{
+    Action, BuildId, ChangeSet, Engine, Event, GenId, Manual, NotReady, Note, Settings,
+};
+use crate::exit;
+use crate::filter::Filter;
+use crate::keys::{self, Key};
+use crate::process::{self, Output, Spawn};
+use crate::ready::{self, Check, NotifySocket, Registry};
+use crate::report::{Message, Reporter, format_status};
+use crate::sockets::Listeners;
+use crate::watch::Watch;
+
+/// Why hotdev could not start its loop. Rendered by `lib::run`, which picks the exit code.
+#[derive(Debug)]
+pub enum StartError {
+    /// A usage-level problem (a port in use, a bad glob): exit 2.
+    Usage(String),
+    /// The environment failed us (watch limits, no notify socket): exit 1.
+    Runtime(String),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Usage(m) | StartError::Runtime(m) => f.write_str(m),
+        }
+    }
+}
+
+struct BuildRun {
+    pgid: i32,
+    started: Instant,
+    cancelled: bool,
+}
+
+struct GenerationRun {
+    pgid: i32,
+    started: Instant,
+    stop_requested: Option<Instant>,
+    check: Option<Check>,
+}
+
+/// Everything the loop carries out actions with.
+struct Shell {
+    config: Config,
+    reporter: Reporter,
+    tx: Sender,
+    listeners: Listeners,
+    notify: Option<NotifySocket>,
+    registry: Registry,
+    builds: BTreeMap<BuildId, BuildRun>,
+    generations: BTreeMap<GenId, GenerationRun>,
+    /// Events produced by carrying out actions (e.g. a spawn that failed), fed back first.
+    follow_ups: VecDeque<Event>,
+    exit_code: u8,
+    /// `p` pressed: changes are noted but start nothing until resumed.
+    paused: bool,
+    /// A change arrived while paused: resuming builds.
+    missed_while_paused: bool,
+}
+
+/// Runs the reload loop until a shutdown completes; returns the exit code.
+pub fn run(config: Config) -> Result<u8, StartError> {
+    let reporter = Reporter::new(config.output);
+    if let Err(e) = process::become_subreaper() {
+        // Without it, orphans of a `sh -c` wrapper go to init; stops still signal the group.
+        reporter.report(&Message::Error {
+            message: &format!("cannot become a child subreaper ({e}); continuing"),
+        });
+    }
+    let listeners =
+        Listeners::bind(&config.listen).map_err(|e| StartError::Usage(e.to_string()))?;
+    let (tx, rx) = bus::channel();
+    let registry = Registry::default();
+    let notify = match config.run.ready {
+        Some(Readiness::Notify) => {
+            let socket = NotifySocket::open().map_err(|e| {
+                StartError::Runtime(format!("cannot create the readiness socket: {e}"))
+            })?;
+            socket.serve(registry.clone(), tx.clone()).map_err(|e| {
+                StartError::Runtime(format!("cannot read the readiness socket: {e}"))
+            })?;
+            Some(socket)
+        }
+        _ => None,
+    };
+    let filter =
+        Filter::new(&config.watch, &config.root).map_err(|e| StartError::Usage(e.to_string()))?;
+    let watch = Watch::start(&config.watch, filter, tx.clone())
+        .map_err(|e| StartError::Runtime(e.to_string()))?;
+    spawn_signal_source(tx.clone()).map_err(|e| StartError::Runtime(e.to_string()))?;
+
+    reporter.report(&Message::Started {
+        root: &config.root,
+        config: config.file.as_deref(),
+        strategy: config.run.strategy,
+        build: config.build.as_ref().map(|b| b.command.program.display()),
+        run: config.run.command.program.display(),
+    });
+    reporter.report(&Message::Watching {
+        dirs: watch.watched_dirs(),
+    });
+    for (i, (address, name)) in listeners
+        .local_addrs()
+        .into_iter()
+        .zip(listeners.names())
+        .enumerate()
+    {
+        reporter.report(&Message::Listening {
+            address,
+            name,
+            fd: 3 + i as i32,
+        });
+    }
+
+    let keys = if config.output.keys {
+        crate::keys::Keys::start(tx.clone())
+    } else {
+        None
+    };
+    let mut engine = Engine::new(Settings {
+        has_build: config.build.is_some(),
+        strategy: config.run.strategy,
+    });
+    let mut shell = Shell {
+        config,
+        reporter,
+        tx,
+        listeners,
+        notify,
+        registry,
+        builds: BTreeMap::new(),
+        generations: BTreeMap::new(),
+        follow_ups: VecDeque::new(),
+        exit_code: exit::SUCCESS,
+        paused: false,
+        missed_while_paused: false,
+    };
+    let code = shell.run_loop(&mut engine, &rx);
+    drop(keys);
+    drop(watch);
+    Ok(code)
+}
+
+impl Shell {
+    fn run_loop(&mut self, engine: &mut Engine, rx: &bus::Receiver) -> u8 {
+        self.follow_ups.push_back(Event::Start);
+        loop {
+            let event = match self.follow_ups.pop_front() {
+                Some(event) => event,
+                None => match rx.recv() {
+                    Ok(input) => match self.take(input) {
+                        Some(event) => event,
+                        None => continue,
+                    },
+                    // Unreachable while `self.tx` lives; stop cleanly rather than spin.
+                    Err(_) => Event::Shutdown,
+                },
+            };
+            for action in engine.step(event) {
+                if action == Action::Exit {
+                    self.reporter.report(&Message::Exit {
+                        code: self.exit_code,
+                    });
+                    return self.exit_code;
+                }
+                self.carry_out(action);
+            }
+        }
+    }
+
+    /// Turns an input into an engine event, reporting what the engine does not need to see.
+    fn take(&mut self, input: Input) -> Option<Event> {
+        match input {
+            Input::Event(Event::Changed(changes)) if self.paused => {
+                self.missed_while_paused = true;
+                if self.reporter.verbose() {
+                    self.reporter.report(&Message::Ignored {
+                        paths: &changes.paths,
+                    });
+                }
+                None
+            }
+            Input::Event(event) => {
+                self.observe(&event);
+                Some(event)
+            }
+            Input::Key(key) => self.key(key),
+            Input::Ignored(paths) => {
+                if self.reporter.verbose() {
+                    self.reporter.report(&Message::Ignored { paths: &paths });
+                }
+                None
+            }
+            Input::WatchWarning(message) => {
+                self.reporter.report(&Message::Error { message: &message });
+                None
+            }
+            Input::Signal(signal) => {
+                let name = Signal::try_from(signal)
+                    .map(|s| s.as_str())
+                    .unwrap_or("signal");
+                self.reporter.report(&Message::Shutdown { signal: name });
+                Some(Event::Shutdown)
+            }
+        }
+    }
+
+    fn key(&mut self, key: Key) -> Option<Event> {
+        match key {
+            Key::Rebuild => Some(Event::Manual(Manual::Rebuild)),
+            Key::Restart => Some(Event::Manual(Manual::Restart)),
+            Key::Quit => {
+                self.reporter.report(&Message::Shutdown { signal: "q" });
+                Some(Event::Shutdown)
+            }
+            Key::Clear => {
+                self.reporter.clear();
+                None
+            }
+            Key::Help => {
+                self.reporter.report(&Message::Help { text: keys::HELP });
+                None
+            }
+            Key::Pause => {
+                self.paused = !self.paused;
+                self.reporter.report(&Message::Paused {
+                    paused: self.paused,
+                });
+                if !self.paused && std::mem::take(&mut self.missed_while_paused) {
+                    // Something changed while paused: catch up with one build.
+                    return Some(Event::Manual(Manual::Rebuild));
+                }
+                None
+            }
+        }
+    }
+
+    /// Reports the effect an event stands for, with the timings only the shell knows.
+    fn observe(&mut self, event: &Event) {
+        match event {
+            Event::Changed(changes) => self.reporter.report(&Message::Change {
+                paths: &changes.paths,
+                overflow: changes.overflow,
+                root: &self.config.root,
+            }),
+            Event::BuildFinished { id, status } => {
+                let Some(run) = self.builds.remove(id) else {
+                    return;
+                };
+                if run.cancelled {
+                    return;
+                }
+                let duration = run.started.elapsed();
+                if status.success() {
+                    self.reporter.report(&Message::BuildOk {
+                        build: *id,
+                        duration,
+                    });
+                } else {
+                    self.reporter.report(&Message::BuildFailed {
+                        build: *id,
+                        duration,
+                        status: format_status(*status),
+                        serving: self.serving_hint(),
+                    });
+                }
+            }
+            Event::BuildTimedOut { id } => {
+                if let Some(run) = self.builds.get_mut(id).filter(|r| !r.cancelled) {
+                    run.cancelled = true;
+                    let duration = run.started.elapsed();
+                    self.reporter.report(&Message::BuildFailed {
+                        build: *id,
+                        duration,
+                        status: "timed out".to_string(),
+                        serving: self.serving_hint(),
+                    });
+                }
+            }
+            Event::Ready { generation } => {
+                if let Some(run) = self.generations.get(generation) {
+                    self.reporter.report(&Message::GenerationReady {
+                        generation: *generation,
+                        ready: run.started.elapsed(),
+                    });
+                }
+            }
+            Event::Exited { generation, status } => {
+                if let Some(run) = self.generations.remove(generation) {
+                    if let Some(check) = &run.check {
+                        check.cancel();
+                    }
+                    self.registry.unregister(*generation);
+                    let duration = match run.stop_requested {
+                        Some(at) => at.elapsed(),
+                        None => run.started.elapsed(),
+                    };
+                    self.reporter.report(&Message::GenerationExited {
+                        generation: *generation,
+                        status: *status,
+                        requested: run.stop_requested.is_some(),
+                        duration,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The generation serving right now, as far as the shell can tell (for messages only).
+    fn serving_hint(&self) -> Option<GenId> {
+        self.generations
+            .iter()
+            .rev()
+            .find(|(_, run)| run.stop_requested.is_none())
+            .map(|(g, _)| *g)
+    }
+
+    fn carry_out(&mut self, action: Action) {
+        match action {
+            Action::StartBuild { id, changes } => self.start_build(id, &changes),
+            Action::CancelBuild { id } => {
+                if let Some(run) = self.builds.get_mut(&id) {
+                    if !run.cancelled {
+                        run.cancelled = true;
+                        self.reporter.report(&Message::BuildCancelled { build: id });
+                    }
+                    let _ = process::signal_group(run.pgid, Signal::SIGKILL);
+                }
+            }
+            Action::StartGeneration {
+                generation,
+                previous,
+            } => self.start_generation(generation, previous),
+            Action::StopGeneration { generation } => self.stop_generation(generation),
+            Action::KillGeneration { generation } => {
+                if let Some(run) = self.generations.get(&generation) {
+                    let after = run.stop_requested.unwrap_or(run.started).elapsed();
+                    self.reporter
+                        .report(&Message::GenerationKilled { generation, after });
+                    let _ = process::signal_group(run.pgid, Signal::SIGKILL);
+                }
+            }
+            Action::ReloadGeneration { generation } => {
+                if let Some(run) = self.generations.get(&generation) {
+                    let signal = self.config.run.reload_signal;
+                    match process::signal_group(run.pgid, signal) {
+                        Ok(()) => self.reporter.report(&Message::GenerationReloaded {
+                            generation,
+                            signal: signal.as_str(),
+                        }),
+                        Err(e) => self.reporter.report(&Message::Error {
+                            message: &format!(
+                                "cannot send {} to generation {generation}: {e}",
+                                signal.as_str()
+                            ),
+                        }),
+                    }
+                }
+            }
+            Action::Report(note) => self.note(note),
+            Action::Exit => {}
+        }
+    }
+
+    fn note(&mut self, note: Note) {
+        match note {
+            // Reported with its timing when the build result was observed.
+            Note::BuildFailedKeeping { .. } => {}
+            // Reported by CancelBuild.
+            Note::BuildSuperseded { .. } => {}
+            // Reported as generation_exited with requested = false.
+            Note::ExitedOnItsOwn { .. } => {}
+            // Reported by KillGeneration with the time waited.
+            Note::StopTimedOut { .. } => {}
+            Note::RolledBack { failed, kept } => {
+                self.reporter.report(&Message::RolledBack { failed, kept })
+            }
+            Note::NotReady { generation, reason } => {
+                let reason = match reason {
+                    NotReady::Timeout => format!(
+                        "no sign of readiness within {}",
+                        humantime::format_duration(self.config.run.ready_timeout)
+                    ),
+                    NotReady::Failed(message) => message,
+                };
+                self.reporter.report(&Message::GenerationNotReady {
+                    generation,
+                    reason: reason.clone(),
+                });
+            }
+            Note::WaitingForChange => self.reporter.report(&Message::Waiting),
+            Note::ShuttingDown => {}
+        }
+    }
+
+    fn start_build(&mut self, id: BuildId, _changes: &ChangeSet) {
+        let Some(build) = &self.config.build else {
+            return;
+        };
+        let spawn = Spawn {
+            spec: &build.command,
+            cwd: &self.config.root,
+            extra_env: vec![("HOTDEV_BUILD_ID".into(), id.to_string())],
+            listeners: None,
+            output: Output::Inherit,
+        };
+        match process::spawn(&spawn) {
+            Ok(child) => {
+                let pgid = child.pid;
+                self.reporter.report(&Message::BuildStarted {
+                    build: id,
+                    pid: pgid,
+                });
+                self.builds.insert(
+                    id,
+                    BuildRun {
+                        pgid,
+                        started: Instant::now(),
+                        cancelled: false,
+                    },
+                );
+                let tx = self.tx.clone();
+                spawn_named("hotdev-build-wait", move || {
+                    let status = process::wait_group(pgid);
+                    let _ = tx.send(Input::Event(Event::BuildFinished { id, status }));
+                });
+                if let Some(timeout) = build.timeout {
+                    after(timeout, self.tx.clone(), Event::BuildTimedOut { id });
+                }
+            }
+            Err(e) => {
+                self.reporter.report(&Message::BuildFailed {
+                    build: id,
+                    duration: Duration::ZERO,
+                    status: format!("cannot start: {e}"),
+                    serving: self.serving_hint(),
+                });
+                self.follow_ups.push_back(Event::BuildSpawnFailed { id });
+            }
+        }
+    }
+
+    fn start_generation(&mut self, generation: GenId, previous: Option<GenId>) {
+        let run = &self.config.run;
+        if let Err(e) = self.listeners.reset_nonblocking() {
+            self.reporter.report(&Message::Error {
+                message: &format!("cannot reset O_NONBLOCK on the listeners: {e}"),
+            });
+        }
+        let mut extra_env = vec![("HOTDEV_GENERATION".to_string(), generation.to_string())];
+        if let Some(notify) = &self.notify {
+            extra_env.push((
+                "NOTIFY_SOCKET".to_string(),
+                notify.path().display().to_string(),
+            ));
+        }
+        let log_ready = match &run.ready {
+            Some(Readiness::Log(regex)) => Some(regex.clone()),
+            _ => None,
+        };
+        let spawn = Spawn {
+            spec: &run.command,
+            cwd: &self.config.root,
+            extra_env,
+            listeners: if self.listeners.is_empty() {
+                None
+            } else {
+                Some(&self.listeners)
+            },
+            output: if log_ready.is_some() {
+                Output::Piped
+            } else {
+                Output::Inherit
+            },
+        };
+        let mut child = match process::spawn(&spawn) {
+            Ok(child) => child,
+            Err(e) => {
+                self.reporter.report(&Message::Error {
+                    message: &format!("generation {generation}: {e}"),
+                });
+                self.follow_ups.push_back(Event::SpawnFailed { generation });
+                return;
+            }
+        };
+        let pgid = child.pid;
+        let started = Instant::now();
+        self.reporter.report(&Message::GenerationStarted {
+            generation,
+            pid: pgid,
+            previous,
+        });
+        let check = run.ready.as_ref().map(|readiness| {
+            let check = self.registry.register(generation, pgid);
+            ready::watch(
+                readiness,
+                generation,
+                check.clone(),
+                run.ready_timeout,
+                self.tx.clone(),
+            );
+            check
+        });
+        if let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) {
+            let log = log_ready.zip(check.clone());
+            if let Err(e) = ready::forward_output(stdout, stderr, log) {
+                self.reporter.report(&Message::Error {
+                    message: &format!("cannot forward the output of generation {generation}: {e}"),
+                });
+            }
+        }
+        self.generations.insert(
+            generation,
+            GenerationRun {
+                pgid,
+                started,
+                stop_requested: None,
+                check,
+            },
+        );
+        let tx = self.tx.clone();
+        spawn_named("hotdev-generation-wait", move || {
+            let status = process::wait_group(pgid);
+            let _ = tx.send(Input::Event(Event::Exited { generation, status }));
+        });
+    }
+
+    fn stop_generation(&mut self, generation: GenId) {
+        let signal = self.config.run.stop_signal;
+        let timeout = self.config.run.stop_timeout;
+        let Some(run) = self.generations.get_mut(&generation) else {
+            return;
+        };
+        if let Some(check) = &run.check {
+            check.cancel();
+        }
+        run.stop_requested.get_or_insert_with(Instant::now);
+        let _ = process::signal_group(run.pgid, signal);
+        self.reporter.report(&Message::GenerationStopping {
+            generation,
+            signal: signal.as_str(),
+        });
+        after(timeout, self.tx.clone(), Event::StopTimedOut { generation });
+    }
+}
+
+impl Drop for Shell {
+    /// The last line of defence: whatever path leaves the loop, nothing hotdev started
+    /// outlives it. A normal exit has nothing left here.
+    fn drop(&mut self) {
+        for run in self.builds.values() {
+            let _ = process::signal_group(run.pgid, Signal::SIGKILL);
+        }
+        for run in self.generations.values() {
+            let _ = process::signal_group(run.pgid, Signal::SIGKILL);
+        }
+    }
+}
+
+/// A timer: sends `event` after `delay`. The engine ignores it if it is stale by then.
+fn after(delay: Duration, tx: Sender, event: Event) {
+    spawn_named("hotdev-timer", move || {
+        thread::sleep(delay);
+        let _ = tx.send(Input::Event(event));
+    });
+}
+
+fn spawn_named(name: &str, f: impl FnOnce() + Send + 'static) {
+    // Spawning a thread only fails when the system is out of resources. Say so: the Drop of
+    // the shell still kills every process group it knows about when hotdev exits.
+    if let Err(e) = thread::Builder::new().name(name.to_string()).spawn(f) {
+        eprintln!("hotdev: cannot start a thread: {e}");
+    }
+}
+
+/// SIGINT, SIGTERM and SIGHUP become shutdown requests on the bus.
+fn spawn_signal_source(tx: Sender) -> std::io::Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
+    thread::Builder::new()
+        .name("hotdev-signals".into())
+        .spawn(move || {
+            for signal in signals.forever() {
+                if tx.send(Input::Signal(signal)).is_err() {
+                    break;
+                }
+            }
+        })?;
+    Ok(())
+}

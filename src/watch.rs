@@ -1,1 +1,471 @@
-//! TODO stub
+//! The watcher: OS file events in, one filtered [`ChangeSet`] per debounced burst out.
+//!
+//! Each directory the [`Filter`] enters gets its own non-recursive watch, so an ignored
+//! `node_modules` or `target/` costs no inotify watch at all; new directories are walked and
+//! watched as they appear. It decides nothing about builds: it only sends to the bus.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use nix::errno::Errno;
+use notify_debouncer_full::notify::event::{AccessKind, AccessMode};
+use notify_debouncer_full::notify::{
+    self, ErrorKind, EventKind, PollWatcher, RecommendedWatcher, RecursiveMode,
+};
+use notify_debouncer_full::{
+    DebounceEventResult, DebouncedEvent, Debouncer, NoCache, RecommendedCache, new_debouncer_opt,
+};
+
+use crate::bus::{Input, Sender};
+use crate::config::WatchConfig;
+use crate::engine::{ChangeSet, Event};
+use crate::filter::Filter;
+
+/// Why watching could not start (or go on). Displays as one line a user can act on.
+#[derive(Debug)]
+pub enum WatchError {
+    /// inotify's per-user watch limit (`fs.inotify.max_user_watches`, ENOSPC).
+    WatchLimit,
+    /// inotify's per-user instance limit (`fs.inotify.max_user_instances`) or the open-file
+    /// limit (EMFILE).
+    InstanceLimit,
+    /// Anything else, already phrased.
+    Other(String),
+}
+
+impl fmt::Display for WatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WatchError::WatchLimit => f.write_str(
+                "cannot watch more directories: the inotify watch limit (fs.inotify.max_user_watches) \
+                 is reached; raise it with `sudo sysctl fs.inotify.max_user_watches=524288`, ignore \
+                 big directories in .gitignore or watch.ignore, or use --poll",
+            ),
+            WatchError::InstanceLimit => f.write_str(
+                "cannot start a file watcher: the inotify instance limit (fs.inotify.max_user_instances) \
+                 or the open-file limit is reached; raise it with \
+                 `sudo sysctl fs.inotify.max_user_instances=1024`, or use --poll",
+            ),
+            WatchError::Other(msg) => f.write_str(msg),
+        }
+    }
+}
+
+impl std::error::Error for WatchError {}
+
+impl From<notify::Error> for WatchError {
+    fn from(err: notify::Error) -> Self {
+        let raw = match &err.kind {
+            ErrorKind::MaxFilesWatch => return WatchError::WatchLimit,
+            ErrorKind::Io(io) => io.raw_os_error(),
+            _ => None,
+        };
+        match raw {
+            Some(code) if code == Errno::ENOSPC as i32 => WatchError::WatchLimit,
+            Some(code) if code == Errno::EMFILE as i32 => WatchError::InstanceLimit,
+            _ => {
+                let what = match &err.kind {
+                    ErrorKind::PathNotFound => "it does not exist".to_owned(),
+                    ErrorKind::Io(io) => io.to_string(),
+                    ErrorKind::Generic(msg) => msg.clone(),
+                    _ => err.to_string(),
+                };
+                WatchError::Other(match err.paths.first() {
+                    Some(path) => format!("cannot watch {}: {what}", path.display()),
+                    None => format!("file watcher failed: {what}"),
+                })
+            }
+        }
+    }
+}
+
+/// A running watcher. Dropping it stops watching; nothing is sent after `drop` returns.
+pub struct Watch {
+    control: mpsc::Sender<Msg>,
+    worker: Option<JoinHandle<()>>,
+    watched: Arc<AtomicUsize>,
+}
+
+impl Watch {
+    /// Watches `cfg.paths` through `filter` and sends one [`Input`] per debounced burst to
+    /// `tx`. Every directory is watched before this returns.
+    pub fn start(cfg: &WatchConfig, filter: Filter, tx: Sender) -> Result<Watch, WatchError> {
+        let (control, rx) = mpsc::channel();
+        let handler_tx = control.clone();
+        let handler = move |res: DebounceEventResult| {
+            let _ = handler_tx.send(Msg::Batch(res));
+        };
+        let debounce = cfg.debounce.max(Duration::from_millis(1));
+        // The debouncer releases an event `debounce` after it happened, checking every `tick`;
+        // a small tick keeps the added latency small.
+        let tick = (debounce / 8).max(Duration::from_millis(1)).min(debounce);
+        let backend = Backend::new(debounce, tick, cfg.poll, handler)?;
+        let watched = Arc::new(AtomicUsize::new(0));
+        let mut worker = Worker {
+            backend,
+            filter: Arc::new(filter),
+            dirs: BTreeSet::new(),
+            roots: cfg.paths.clone(),
+            // FSEvents and ReadDirectoryChangesW are recursive by nature and slow to re-arm per
+            // directory; inotify and polling are what per-directory watches are for.
+            per_dir: cfg.poll.is_some() || cfg!(any(target_os = "linux", target_os = "android")),
+            coalesce: tick * 2,
+            watched: Arc::clone(&watched),
+            tx,
+        };
+        for root in &cfg.paths {
+            if !root.exists() {
+                return Err(WatchError::Other(format!(
+                    "cannot watch {}: it does not exist",
+                    root.display()
+                )));
+            }
+            worker.add_tree(root, None)?;
+        }
+        worker.publish_count();
+        let worker = std::thread::Builder::new()
+            .name("hotdev-watch".into())
+            .spawn(move || worker.run(rx))
+            .map_err(|e| WatchError::Other(format!("cannot start the watcher thread: {e}")))?;
+        Ok(Watch {
+            control,
+            worker: Some(worker),
+            watched,
+        })
+    }
+
+    /// How many OS watches are in place (one per watched directory with inotify).
+    pub fn watched_dirs(&self) -> usize {
+        self.watched.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = self.control.send(Msg::Stop);
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
+    }
+}
+
+enum Msg {
+    Batch(DebounceEventResult),
+    Stop,
+}
+
+enum Backend {
+    Native(Debouncer<RecommendedWatcher, RecommendedCache>),
+    Poll(Debouncer<PollWatcher, NoCache>),
+}
+
+impl Backend {
+    fn new(
+        debounce: Duration,
+        tick: Duration,
+        poll: Option<Duration>,
+        handler: impl FnMut(DebounceEventResult) + Send + 'static,
+    ) -> notify::Result<Backend> {
+        Ok(match poll {
+            None => Backend::Native(new_debouncer_opt(
+                debounce,
+                Some(tick),
+                handler,
+                RecommendedCache::new(),
+                notify::Config::default(),
+            )?),
+            Some(interval) => Backend::Poll(new_debouncer_opt(
+                debounce,
+                Some(tick),
+                handler,
+                NoCache,
+                // notify's poller compares mtimes in whole seconds: without hashing, a save in
+                // the same second as the previous one would be missed, not just delayed.
+                notify::Config::default()
+                    .with_poll_interval(interval)
+                    .with_compare_contents(true),
+            )?),
+        })
+    }
+
+    fn watch(&mut self, path: &Path, mode: RecursiveMode) -> notify::Result<()> {
+        match self {
+            Backend::Native(d) => d.watch(path, mode),
+            Backend::Poll(d) => d.watch(path, mode),
+        }
+    }
+
+    /// Errors mean the watch is already gone (the kernel drops it with the directory).
+    fn unwatch(&mut self, path: &Path) {
+        let _ = match self {
+            Backend::Native(d) => d.unwatch(path),
+            Backend::Poll(d) => d.unwatch(path),
+        };
+    }
+}
+
+/// The watcher thread's state: it alone touches the backend after `start`.
+struct Worker {
+    backend: Backend,
+    filter: Arc<Filter>,
+    /// Directories with a watch of their own.
+    dirs: BTreeSet<PathBuf>,
+    roots: Vec<PathBuf>,
+    per_dir: bool,
+    /// Batches closer together than this are one burst (the debouncer releases each path on
+    /// its own clock, so one `git checkout` can arrive over several ticks).
+    coalesce: Duration,
+    watched: Arc<AtomicUsize>,
+    tx: Sender,
+}
+
+/// The outcome of one burst, before it is sent.
+#[derive(Default)]
+struct Burst {
+    changed: BTreeSet<PathBuf>,
+    seen: BTreeSet<PathBuf>,
+    overflow: bool,
+}
+
+impl Worker {
+    fn run(mut self, rx: mpsc::Receiver<Msg>) {
+        while let Ok(msg) = rx.recv() {
+            let mut events = match msg {
+                Msg::Stop => return,
+                Msg::Batch(Ok(events)) => events,
+                Msg::Batch(Err(errors)) => {
+                    self.report(errors);
+                    continue;
+                }
+            };
+            loop {
+                match rx.recv_timeout(self.coalesce) {
+                    Ok(Msg::Batch(Ok(more))) => events.extend(more),
+                    Ok(Msg::Batch(Err(errors))) => self.report(errors),
+                    Ok(Msg::Stop) => return,
+                    Err(_) => break,
+                }
+            }
+            if !self.handle(&events) {
+                return; // the shell is gone
+            }
+        }
+    }
+
+    /// Turns one burst into one message; false when nobody listens any more.
+    fn handle(&mut self, events: &[DebouncedEvent]) -> bool {
+        let mut burst = Burst::default();
+        let mut new_dirs = Vec::new();
+        let mut rules_changed = false;
+        for event in events {
+            if event.need_rescan() {
+                burst.overflow = true;
+                continue;
+            }
+            if !counts(&event.kind) {
+                continue;
+            }
+            for path in &event.paths {
+                let exists = path.symlink_metadata().ok();
+                let is_dir = match event.kind {
+                    EventKind::Create(notify::event::CreateKind::Folder)
+                    | EventKind::Remove(notify::event::RemoveKind::Folder) => true,
+                    _ => match &exists {
+                        Some(meta) => meta.is_dir(),
+                        None => self.dirs.contains(path),
+                    },
+                };
+                if exists.is_none() {
+                    self.forget(path);
+                } else if is_dir && !self.dirs.contains(path) && self.filter.enters(path) {
+                    new_dirs.push(path.clone());
+                }
+                rules_changed |= self.filter.is_ignore_file(path);
+                burst.note(&self.filter, path, is_dir);
+            }
+        }
+        if rules_changed {
+            match self.filter.rebuild() {
+                Ok(filter) => {
+                    self.filter = Arc::new(filter);
+                    self.resync();
+                }
+                Err(err) => {
+                    let msg = format!("{err} (keeping the previous watch rules)");
+                    if self.tx.send(Input::WatchWarning(msg)).is_err() {
+                        return false;
+                    }
+                }
+            }
+        }
+        for dir in new_dirs {
+            // Files created in a new directory before its watch was added still count.
+            let mut found = Vec::new();
+            if let Err(err) = self.add_tree(&dir, Some(&mut found)) {
+                let msg = WatchError::from(err).to_string();
+                if self.tx.send(Input::WatchWarning(msg)).is_err() {
+                    return false;
+                }
+            }
+            for file in found {
+                burst.note(&self.filter, &file, false);
+            }
+        }
+        if burst.overflow {
+            self.resync();
+        }
+        self.publish_count();
+        burst.send(&self.tx)
+    }
+
+    /// Watches `dir` and every directory below it that the filter enters; with `found`, also
+    /// lists the files seen on the way.
+    fn add_tree(&mut self, dir: &Path, mut found: Option<&mut Vec<PathBuf>>) -> notify::Result<()> {
+        if !self.per_dir || !dir.is_dir() {
+            if self.dirs.insert(dir.to_path_buf()) {
+                return tolerate(self.backend.watch(dir, RecursiveMode::Recursive));
+            }
+            return Ok(());
+        }
+        let filter = Arc::clone(&self.filter);
+        let want_files = found.is_some();
+        let walk = ignore::WalkBuilder::new(dir)
+            .standard_filters(false)
+            .hidden(false)
+            .parents(false)
+            .follow_links(false)
+            .filter_entry(move |e| match e.file_type() {
+                Some(t) if t.is_dir() => filter.enters(e.path()),
+                _ => want_files,
+            })
+            .build();
+        // Vanished or unreadable entries are skipped: a directory deleted mid-walk is normal.
+        for entry in walk.flatten() {
+            let path = entry.path();
+            if entry.file_type().is_some_and(|t| t.is_dir()) {
+                if !self.dirs.contains(path) {
+                    tolerate(self.backend.watch(path, RecursiveMode::NonRecursive))?;
+                    self.dirs.insert(entry.into_path());
+                }
+            } else if let Some(found) = found.as_deref_mut() {
+                found.push(entry.into_path());
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops the watches of `path` and everything below it.
+    fn forget(&mut self, path: &Path) {
+        let below: Vec<PathBuf> = self
+            .dirs
+            .range(path.to_path_buf()..)
+            .take_while(|d| d.starts_with(path))
+            .cloned()
+            .collect();
+        for dir in below {
+            self.backend.unwatch(&dir);
+            self.dirs.remove(&dir);
+        }
+    }
+
+    /// Brings the watches in line with the tree and the rules: after new ignore rules or lost
+    /// events.
+    fn resync(&mut self) {
+        let stale: Vec<PathBuf> = self
+            .dirs
+            .iter()
+            .filter(|d| !d.is_dir() || (self.per_dir && !self.filter.enters(d)))
+            .cloned()
+            .collect();
+        for dir in stale {
+            self.backend.unwatch(&dir);
+            self.dirs.remove(&dir);
+        }
+        for root in self.roots.clone() {
+            if let Err(err) = self.add_tree(&root, None) {
+                let _ = self
+                    .tx
+                    .send(Input::WatchWarning(WatchError::from(err).to_string()));
+            }
+        }
+    }
+
+    fn report(&mut self, errors: Vec<notify::Error>) {
+        for err in errors {
+            let vanished = match &err.kind {
+                ErrorKind::PathNotFound | ErrorKind::WatchNotFound => true,
+                ErrorKind::Io(io) => io.kind() == std::io::ErrorKind::NotFound,
+                _ => false,
+            };
+            if !vanished {
+                let _ = self
+                    .tx
+                    .send(Input::WatchWarning(WatchError::from(err).to_string()));
+            }
+        }
+    }
+
+    fn publish_count(&self) {
+        self.watched.store(self.dirs.len(), Ordering::Relaxed);
+    }
+}
+
+impl Burst {
+    fn note(&mut self, filter: &Filter, path: &Path, is_dir: bool) {
+        if filter.accepts(path, is_dir) {
+            self.changed.insert(path.to_path_buf());
+        }
+        self.seen.insert(path.to_path_buf());
+    }
+
+    fn send(self, tx: &Sender) -> bool {
+        let input = if self.overflow || !self.changed.is_empty() {
+            Input::Event(Event::Changed(ChangeSet {
+                paths: self.changed.into_iter().collect(),
+                overflow: self.overflow,
+            }))
+        } else if !self.seen.is_empty() {
+            Input::Ignored(self.seen.into_iter().collect())
+        } else {
+            return true;
+        };
+        tx.send(input).is_ok()
+    }
+}
+
+/// Whether an event kind can mean the content changed: opening or reading a file (as every
+/// build does) must not trigger one.
+fn counts(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) | EventKind::Other => false,
+        _ => true,
+    }
+}
+
+/// A path that vanished or cannot be read is not a reason to stop watching the rest.
+fn tolerate(res: notify::Result<()>) -> notify::Result<()> {
+    match res {
+        Err(err) => match &err.kind {
+            ErrorKind::PathNotFound => Ok(()),
+            ErrorKind::Io(io)
+                if matches!(
+                    io.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
+                ) =>
+            {
+                Ok(())
+            }
+            _ => Err(err),
+        },
+        ok => ok,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -4,6 +4,16 @@
 //! absolute, durations are `Duration`s, signals are `Signal`s. Parsing lives in `file`,
 //! merging with the CLI and validation in `resolve`, error rendering in `error`.
 
+pub mod error;
+pub mod file;
+mod never;
+pub mod resolve;
+mod source;
+mod value;
+
+pub use error::ConfigError;
+pub use resolve::{defaults, discover, load};
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -152,8 +162,20 @@ pub enum Verbosity {
     Verbose,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct OutputConfig {
     pub format: LogFormat,
     pub verbosity: Verbosity,
+    /// Read keys from the terminal (`r` rebuild, `q` quit); off with `--no-keys`.
+    pub keys: bool,
+}
+
+impl Default for OutputConfig {
+    fn default() -> Self {
+        OutputConfig {
+            format: LogFormat::default(),
+            verbosity: Verbosity::default(),
+            keys: true,
+        }
+    }
 }

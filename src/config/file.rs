@@ -1,0 +1,259 @@
+//! The shape of `.hotdev.toml`, one serde struct per table, exactly as a user writes it.
+//!
+//! Values stay as written (durations, signals and globs are strings here): turning them into
+//! typed values, with a message that points at the key, is `resolve`'s job. Nothing here reads
+//! the file system. The doc comments are the reference for every key.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+
+/// The whole file. Every table is optional: an empty file is valid.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// What to watch and what to ignore.
+    #[serde(default)]
+    pub watch: WatchFile,
+    /// The build step; absent when a change should just restart the run command.
+    pub build: Option<BuildFile>,
+    /// The server to run and how to swap generations.
+    #[serde(default)]
+    pub run: RunFile,
+    /// Sockets hotdev binds once and hands to every generation (`[[listen]]`).
+    #[serde(default)]
+    pub listen: Vec<ListenFile>,
+}
+
+/// `[watch]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchFile {
+    /// Roots to watch, relative to the file's directory. Default `["."]`.
+    pub paths: Option<Vec<String>>,
+    /// File extensions that trigger a build (`"go"` or `".go"`); empty or absent = every file.
+    pub extensions: Option<Vec<String>>,
+    /// Globs that never trigger a build, on top of the ignore files.
+    pub ignore: Option<Vec<String>>,
+    /// Globs watched even when an ignore file excludes them.
+    pub include: Option<Vec<String>>,
+    /// Honour `.gitignore`, `.ignore` and `.hotdevignore`. Default `true`.
+    pub gitignore: Option<bool>,
+    /// Quiet period that closes a burst of changes into one build, e.g. `"50ms"`.
+    pub debounce: Option<String>,
+    /// `false`, `true` (every 500ms) or an interval such as `"1s"`: poll instead of using OS
+    /// events, for network, WSL and container mounts where events do not arrive.
+    pub poll: Option<Poll>,
+}
+
+/// `[build]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuildFile {
+    /// The build command: a string or an array of strings (see "Commands" in DESIGN.md §6).
+    pub command: CommandFile,
+    /// Variables added to hotdev's environment for the build.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Kill a build that runs longer than this, e.g. `"5m"`. Default: no limit.
+    pub timeout: Option<String>,
+}
+
+/// `[run]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunFile {
+    /// The server command: a string or an array of strings.
+    pub command: Option<CommandFile>,
+    /// Variables added to hotdev's environment for every generation.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// How generation N is replaced by N+1. Default `restart`.
+    pub strategy: Option<StrategyFile>,
+    /// The signal that asks the app to reload itself under `strategy = "signal"`. Default `SIGHUP`.
+    pub reload_signal: Option<String>,
+    /// The signal that asks a generation to stop. Default `SIGTERM`.
+    pub stop_signal: Option<String>,
+    /// How long a generation may take to stop before it is killed. Default `"5s"`.
+    pub stop_timeout: Option<String>,
+    /// How hotdev learns a generation is ready: exactly one of `notify`, `log`, `http`, `tcp`,
+    /// `delay`. Required by `strategy = "overlap"`.
+    pub ready: Option<ReadyFile>,
+    /// How long to wait for readiness. Default `"30s"`.
+    pub ready_timeout: Option<String>,
+}
+
+/// `[[listen]]`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListenFile {
+    /// `"127.0.0.1:8080"`, `"[::1]:8080"`, `"8080"` (127.0.0.1) or `"unix:tmp/app.sock"`.
+    pub address: String,
+    /// The name the app sees in `LISTEN_FDNAMES`. Default `"unknown"`, as systemd's.
+    pub name: Option<String>,
+}
+
+/// `run.strategy`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StrategyFile {
+    /// Stop N gracefully, then start N+1.
+    Restart,
+    /// Start N+1, wait until it is ready, then stop N.
+    Overlap,
+    /// Send `reload_signal` to N; no restart.
+    Signal,
+}
+
+/// `run.ready`: an inline table with exactly one key.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadyFile {
+    /// `{ notify = true }`: wait for `READY=1` on `NOTIFY_SOCKET`. `false` means no check.
+    Notify(bool),
+    /// `{ log = "<regex>" }`: wait for a matching line of output.
+    Log(String),
+    /// `{ http = "<url>" }`: wait for an answer from a port the app binds itself.
+    Http(String),
+    /// `{ tcp = "<addr>" }`: wait for a connect to a port the app binds itself.
+    Tcp(String),
+    /// `{ delay = "<duration>" }`: ready when still alive after this long.
+    Delay(String),
+}
+
+/// A command as written: a string (split into words, or run by `sh -c` when it uses shell
+/// syntax) or an array exec'd as argv.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandFile {
+    /// `command = "go build -o tmp/app ."`
+    Line(String),
+    /// `command = ["go", "build", "-o", "tmp/app", "."]`
+    Argv(Vec<String>),
+}
+
+/// `watch.poll`: a switch or an interval.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Poll {
+    /// `poll = true` / `poll = false`.
+    Enabled(bool),
+    /// `poll = "1s"`.
+    Interval(String),
+}
+
+/// Parses the text of a config file. Errors carry toml's byte span; `source` adds the location.
+pub fn parse(text: &str) -> Result<FileConfig, toml::de::Error> {
+    toml::from_str(text)
+}
+
+// Hand-written so that a wrong type says "expected a command string or an array of strings"
+// instead of serde's "data did not match any variant of untagged enum".
+impl<'de> Deserialize<'de> for CommandFile {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CommandVisitor;
+        impl<'de> Visitor<'de> for CommandVisitor {
+            type Value = CommandFile;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a command string or an array of strings")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(CommandFile::Line(v.to_owned()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut argv = Vec::new();
+                while let Some(word) = seq.next_element::<String>()? {
+                    argv.push(word);
+                }
+                Ok(CommandFile::Argv(argv))
+            }
+        }
+        deserializer.deserialize_any(CommandVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for Poll {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PollVisitor;
+        impl Visitor<'_> for PollVisitor {
+            type Value = Poll;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("`true`, `false` or an interval such as \"500ms\"")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Poll::Enabled(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Poll::Interval(v.to_owned()))
+            }
+        }
+        deserializer.deserialize_any(PollVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimal_file_parses() {
+        let file =
+            parse("[build]\ncommand = \"go build -o tmp/app .\"\n[run]\ncommand = \"tmp/app\"\n")
+                .unwrap();
+        assert_eq!(
+            file.build.unwrap().command,
+            CommandFile::Line("go build -o tmp/app .".into())
+        );
+        assert_eq!(file.run.command, Some(CommandFile::Line("tmp/app".into())));
+    }
+
+    #[test]
+    fn full_file_parses() {
+        let text = r#"
+            [watch]
+            paths = ["."]
+            extensions = ["go", "mod"]
+            ignore = ["tmp/**"]
+            include = []
+            gitignore = true
+            debounce = "50ms"
+            poll = "500ms"
+
+            [build]
+            command = ["go", "build", "-o", "tmp/app", "."]
+            env = { CGO_ENABLED = "0" }
+            timeout = "5m"
+
+            [run]
+            command = "tmp/app"
+            env = {}
+            strategy = "overlap"
+            reload_signal = "SIGHUP"
+            stop_signal = "SIGTERM"
+            stop_timeout = "5s"
+            ready = { notify = true }
+            ready_timeout = "30s"
+
+            [[listen]]
+            address = "127.0.0.1:8080"
+            name = "http"
+        "#;
+        let file = parse(text).unwrap();
+        assert_eq!(file.watch.poll, Some(Poll::Interval("500ms".into())));
+        assert_eq!(file.run.strategy, Some(StrategyFile::Overlap));
+        assert_eq!(file.run.ready, Some(ReadyFile::Notify(true)));
+        assert_eq!(file.listen.len(), 1);
+        assert_eq!(file.build.unwrap().env["CGO_ENABLED"], "0");
+    }
+
+    #[test]
+    fn ready_with_two_keys_is_rejected() {
+        assert!(parse("[run]\nready = { notify = true, delay = \"1s\" }\n").is_err());
+    }
+
+    #[test]
+    fn poll_accepts_a_bool() {
+        let file = parse("[watch]\npoll = true\n").unwrap();
+        assert_eq!(file.watch.poll, Some(Poll::Enabled(true)));
+    }
+}

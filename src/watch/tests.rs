@@ -1,0 +1,350 @@
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::*;
+use crate::bus::{self, Receiver};
+
+/// Turns a hang into a failure; never used to wait for something to happen.
+const DEADLINE: Duration = Duration::from_secs(20);
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl Fixture {
+    fn new(files: &[&str]) -> Fixture {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().canonicalize().expect("canonical temp dir");
+        let f = Fixture { _dir: dir, root };
+        for path in files {
+            f.create(path);
+        }
+        f
+    }
+
+    /// `dir/` makes a directory, `name=text` a file with that text, `name` an empty file.
+    fn create(&self, spec: &str) {
+        let (path, text) = spec.split_once('=').unwrap_or((spec, ""));
+        let p = self.p(path);
+        if path.ends_with('/') {
+            fs::create_dir_all(&p).expect("mkdir");
+        } else {
+            fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            fs::write(&p, text).expect("write");
+        }
+    }
+
+    fn p(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    fn cfg(&self) -> WatchConfig {
+        WatchConfig {
+            paths: vec![self.root.clone()],
+            extensions: vec![],
+            ignore: vec![],
+            include: vec![],
+            gitignore: true,
+            debounce: Duration::from_millis(50),
+            poll: None,
+            never: vec![],
+        }
+    }
+
+    fn start(&self, cfg: &WatchConfig) -> (Watch, Receiver) {
+        let (tx, rx) = bus::channel();
+        let filter = Filter::new(cfg, &self.root).expect("filter");
+        let watch = Watch::start(cfg, filter, tx).expect("watch");
+        (watch, rx)
+    }
+}
+
+/// The next change set, skipping bursts that were filtered out completely.
+fn next_change(rx: &Receiver) -> ChangeSet {
+    let end = Instant::now() + DEADLINE;
+    loop {
+        let left = end.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(Input::Event(Event::Changed(changes))) => return changes,
+            Ok(Input::Ignored(_)) => continue,
+            Ok(other) => panic!("unexpected input: {other:?}"),
+            Err(e) => panic!("no change within {DEADLINE:?}: {e}"),
+        }
+    }
+}
+
+fn only(paths: &[&Path]) -> ChangeSet {
+    ChangeSet {
+        paths: paths.iter().map(|p| p.to_path_buf()).collect(),
+        overflow: false,
+    }
+}
+
+/// Proves that whatever happened before does not trigger: a sentinel write must be the next
+/// (and only) change.
+fn assert_next_is_only_sentinel(f: &Fixture, rx: &Receiver) {
+    let sentinel = f.p("sentinel.go");
+    fs::write(&sentinel, "x").expect("write sentinel");
+    assert_eq!(next_change(rx), only(&[&sentinel]));
+}
+
+#[test]
+fn a_write_is_one_change_naming_the_file() {
+    let f = Fixture::new(&["main.go=package main"]);
+    let (_w, rx) = f.start(&f.cfg());
+    fs::write(f.p("main.go"), "package main // edited").expect("write");
+    assert_eq!(next_change(&rx), only(&[&f.p("main.go")]));
+    assert_next_is_only_sentinel(&f, &rx);
+}
+
+#[test]
+fn reading_files_does_not_trigger() {
+    let f = Fixture::new(&["main.go=package main"]);
+    let (_w, rx) = f.start(&f.cfg());
+    fs::read_to_string(f.p("main.go")).expect("read");
+    assert_next_is_only_sentinel(&f, &rx);
+}
+
+#[test]
+fn atomic_save_is_one_change_naming_the_real_file() {
+    let f = Fixture::new(&["x.go=old"]);
+    let (_w, rx) = f.start(&f.cfg());
+    fs::write(f.p(".x.go.tmp"), "new").expect("write temp");
+    fs::rename(f.p(".x.go.tmp"), f.p("x.go")).expect("rename");
+    assert_eq!(next_change(&rx), only(&[&f.p("x.go")]));
+    assert_next_is_only_sentinel(&f, &rx);
+}
+
+#[test]
+fn ignored_paths_never_trigger() {
+    let f = Fixture::new(&[
+        ".gitignore=*.log\nnode_modules/\n",
+        "api/.gitignore=gen.go\n",
+        ".git/",
+        "node_modules/",
+        "tmp/",
+        "out/",
+    ]);
+    let mut cfg = f.cfg();
+    cfg.ignore = vec!["tmp/**".into()];
+    cfg.never = vec![f.p("out")];
+    let (_w, rx) = f.start(&cfg);
+    for spec in [
+        "app.log",
+        "api/gen.go",
+        "node_modules/x.js",
+        "tmp/app",
+        "out/app",
+        ".git/index",
+        ".main.go.swp",
+        "4913",
+        "main.go~",
+    ] {
+        f.create(spec);
+    }
+    assert_next_is_only_sentinel(&f, &rx);
+}
+
+#[test]
+fn include_beats_gitignore() {
+    let f = Fixture::new(&[".gitignore=*.gen.go\n"]);
+    let mut cfg = f.cfg();
+    cfg.include = vec!["keep.gen.go".into()];
+    let (_w, rx) = f.start(&cfg);
+    f.create("skip.gen.go");
+    f.create("keep.gen.go");
+    assert_eq!(next_change(&rx), only(&[&f.p("keep.gen.go")]));
+}
+
+#[test]
+fn extensions_filter_files() {
+    let f = Fixture::new(&[]);
+    let mut cfg = f.cfg();
+    cfg.extensions = vec!["go".into()];
+    let (_w, rx) = f.start(&cfg);
+    f.create("README.md");
+    assert_next_is_only_sentinel(&f, &rx);
+}
+
+#[test]
+fn a_directory_created_after_start_is_watched() {
+    let f = Fixture::new(&[]);
+    let mut cfg = f.cfg();
+    cfg.extensions = vec!["go".into()];
+    let (w, rx) = f.start(&cfg);
+    assert_eq!(w.watched_dirs(), 1);
+    // Created together: the file exists before the directory's watch can be added.
+    f.create("pkg/deep/a.go");
+    let first = next_change(&rx);
+    assert!(first.paths.contains(&f.p("pkg/deep/a.go")), "{first:?}");
+    assert_eq!(w.watched_dirs(), 3);
+    // And later writes inside are seen through the new watch.
+    fs::write(f.p("pkg/deep/b.go"), "x").expect("write");
+    assert_eq!(next_change(&rx), only(&[&f.p("pkg/deep/b.go")]));
+}
+
+#[test]
+fn deleting_a_watched_directory_breaks_nothing() {
+    let f = Fixture::new(&["pkg/sub/a.go", "main.go"]);
+    let (w, rx) = f.start(&f.cfg());
+    assert_eq!(w.watched_dirs(), 3);
+    fs::remove_dir_all(f.p("pkg")).expect("rm -r");
+    let gone = next_change(&rx);
+    assert!(gone.paths.contains(&f.p("pkg")), "{gone:?}");
+    fs::write(f.p("main.go"), "x").expect("write");
+    assert_eq!(next_change(&rx), only(&[&f.p("main.go")]));
+    assert_eq!(w.watched_dirs(), 1);
+    // A directory of the same name can come back and is watched again.
+    f.create("pkg/b.go");
+    assert!(next_change(&rx).paths.contains(&f.p("pkg/b.go")));
+    fs::write(f.p("pkg/b.go"), "y").expect("write");
+    assert_eq!(next_change(&rx), only(&[&f.p("pkg/b.go")]));
+}
+
+#[test]
+fn gitignored_node_modules_gets_no_watch() {
+    let mut files = vec![".gitignore=node_modules/\n", "src/a/", "src/b/"];
+    let deps: Vec<String> = (0..20)
+        .map(|i| format!("node_modules/dep{i}/lib/"))
+        .collect();
+    files.extend(deps.iter().map(String::as_str));
+    let f = Fixture::new(&files);
+    let (w, _rx) = f.start(&f.cfg());
+    // root, src, src/a, src/b
+    assert_eq!(w.watched_dirs(), 4);
+}
+
+#[test]
+fn a_new_gitignore_rule_applies_without_restart() {
+    let f = Fixture::new(&[".gitignore=", "gen/"]);
+    let (w, rx) = f.start(&f.cfg());
+    assert_eq!(w.watched_dirs(), 2);
+    fs::write(f.p(".gitignore"), "gen/\n").expect("write");
+    assert_eq!(next_change(&rx), only(&[&f.p(".gitignore")]));
+    assert_eq!(w.watched_dirs(), 1);
+    f.create("gen/x.go");
+    assert_next_is_only_sentinel(&f, &rx);
+}
+
+#[test]
+fn poll_mode_sees_writes_and_new_directories() {
+    let f = Fixture::new(&["main.go=a"]);
+    let mut cfg = f.cfg();
+    cfg.poll = Some(Duration::from_millis(50));
+    let (_w, rx) = f.start(&cfg);
+    fs::write(f.p("main.go"), "changed content").expect("write");
+    assert_eq!(next_change(&rx), only(&[&f.p("main.go")]));
+    f.create("pkg/");
+    let _ = next_change(&rx);
+    f.create("pkg/x.go");
+    assert!(next_change(&rx).paths.contains(&f.p("pkg/x.go")));
+}
+
+#[test]
+fn missing_root_is_a_one_line_error() {
+    let f = Fixture::new(&[]);
+    let mut cfg = f.cfg();
+    cfg.paths = vec![f.p("nope")];
+    let (tx, _rx) = bus::channel();
+    let filter = Filter::new(&cfg, &f.root).expect("filter");
+    let err = Watch::start(&cfg, filter, tx).err().expect("error");
+    let msg = err.to_string();
+    assert!(msg.contains("nope") && !msg.contains('\n'), "{msg}");
+}
+
+#[test]
+fn inotify_limits_name_the_sysctl_and_poll() {
+    let watches = WatchError::from(notify::Error::new(ErrorKind::MaxFilesWatch)).to_string();
+    assert!(watches.contains("sudo sysctl fs.inotify.max_user_watches=524288"));
+    assert!(watches.contains("--poll") && !watches.contains('\n'));
+    let emfile = std::io::Error::from_raw_os_error(Errno::EMFILE as i32);
+    let instances = WatchError::from(notify::Error::io(emfile)).to_string();
+    assert!(instances.contains("fs.inotify.max_user_instances"));
+    assert!(instances.contains("--poll") && !instances.contains('\n'));
+}
+
+#[test]
+fn dropping_the_watch_stops_sending() {
+    let f = Fixture::new(&[]);
+    let (w, rx) = f.start(&f.cfg());
+    drop(w);
+    f.create("a.go");
+    // The sender went with the worker: the channel is closed, not just quiet.
+    assert!(matches!(
+        rx.recv_timeout(DEADLINE),
+        Err(mpsc::RecvTimeoutError::Disconnected)
+    ));
+}
+
+/// `cargo test --release --lib watch::tests::measure -- --ignored --nocapture`
+#[test]
+#[ignore = "measurement, run by hand"]
+fn measure_latency_of_a_write() {
+    let f = Fixture::new(&["main.go"]);
+    let (_w, rx) = f.start(&f.cfg());
+    let mut samples = Vec::new();
+    for i in 0..15 {
+        let t0 = Instant::now();
+        fs::write(f.p("main.go"), format!("{i}")).expect("write");
+        let _ = next_change(&rx);
+        samples.push(t0.elapsed());
+    }
+    samples.sort();
+    println!(
+        "debounce 50ms: write → change set: min {:?} median {:?} max {:?}",
+        samples[0],
+        samples[samples.len() / 2],
+        samples[samples.len() - 1]
+    );
+}
+
+#[test]
+#[ignore = "measurement, run by hand"]
+fn measure_watches_for_2000_dirs_half_gitignored() {
+    let f = Fixture::new(&[".gitignore=vendor/\n"]);
+    for i in 0..1000 {
+        f.create(&format!("src/m{}/p{i}/", i % 50));
+        f.create(&format!("vendor/m{}/p{i}/", i % 50));
+    }
+    let t0 = Instant::now();
+    let filter = Filter::new(&f.cfg(), &f.root).expect("filter");
+    let t_filter = t0.elapsed();
+    let (tx, _rx) = bus::channel();
+    let t1 = Instant::now();
+    let w = Watch::start(&f.cfg(), filter, tx).expect("watch");
+    println!(
+        "2,102 dirs (1,051 under gitignored vendor/): {} watches; Filter::new {:?}, Watch::start {:?}",
+        w.watched_dirs(),
+        t_filter,
+        t1.elapsed()
+    );
+}
+
+#[test]
+fn queue_overflow_is_a_change_flagged_overflow_and_rewatches() {
+    use notify::event::Flag;
+    let f = Fixture::new(&["pkg/"]);
+    let cfg = f.cfg();
+    let (tx, rx) = bus::channel();
+    let tick = Duration::from_millis(5);
+    let mut worker = Worker {
+        backend: Backend::new(cfg.debounce, tick, None, |_| {}).expect("backend"),
+        filter: Arc::new(Filter::new(&cfg, &f.root).expect("filter")),
+        dirs: BTreeSet::new(),
+        roots: cfg.paths.clone(),
+        per_dir: true,
+        coalesce: tick,
+        watched: Arc::new(AtomicUsize::new(0)),
+        tx,
+    };
+    // As if the events of a directory's creation were lost with the overflow.
+    let lost = notify::Event::new(EventKind::Other).set_flag(Flag::Rescan);
+    assert!(worker.handle(&[DebouncedEvent::new(lost, Instant::now())]));
+    match rx.try_recv() {
+        Ok(Input::Event(Event::Changed(changes))) => assert!(changes.overflow, "{changes:?}"),
+        other => panic!("expected an overflow change set, got {other:?}"),
+    }
+    assert_eq!(worker.dirs.len(), 2, "the rescan watches what is there");
+}
