@@ -41,17 +41,22 @@ fn index_of(events: &[Value], name: &str, n: u64) -> Option<usize> {
         .position(|e| matches(e, name, &[("generation", json!(n))]))
 }
 
-/// Asserts that generation `n` was ready before generation `n - 1` was asked to stop.
+/// Asserts that generation `n` was ready before the generation it replaces (its `previous`)
+/// was asked to stop.
 fn assert_ready_before_old_stops(h: &Hotdev, n: u64) {
     let events = h.events();
+    let started = &events[index_of(&events, "generation_started", n)
+        .unwrap_or_else(|| panic!("no generation_started for {n}"))];
+    let old = started["previous"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("generation {n} replaced nothing: {started}"));
     let ready = index_of(&events, "generation_ready", n)
         .unwrap_or_else(|| panic!("no generation_ready for {n}"));
-    let stopping = index_of(&events, "generation_stopping", n - 1)
-        .unwrap_or_else(|| panic!("no generation_stopping for {}", n - 1));
+    let stopping = index_of(&events, "generation_stopping", old)
+        .unwrap_or_else(|| panic!("no generation_stopping for {old}"));
     assert!(
         ready < stopping,
-        "generation {} was stopped before generation {n} was ready",
-        n - 1
+        "generation {old} was stopped before generation {n} was ready"
     );
 }
 
@@ -90,6 +95,12 @@ fn reloads_under_load(strategy: &str) {
             assert_ready_before_old_stops(&h, n);
         }
     }
+    // The last version must reach the load too before it stops.
+    let last = format!("v{}", RELOADS + 1);
+    assert!(wait_until(SHORT, || load
+        .snapshot()
+        .bodies
+        .contains_key(&last)));
     let stats = load.stop();
     let max_swap = swaps.iter().max().unwrap();
     let mean_swap = swaps.iter().sum::<u64>() / swaps.len() as u64;
