@@ -430,3 +430,185 @@ fn no_config_and_no_run_command_exits_2_with_a_hint() {
         );
     }
 }
+
+#[test]
+fn stop_timeout_kills_a_generation_that_ignores_sigterm() {
+    let (fx, addr) = go_on_own_port("");
+    fx.set_mode("version.go", "ignore-term");
+    let h = Hotdev::start(fx.path(), &["--stop-timeout", "1s"]);
+    let g1 = wait_serving(&h, addr, 1, "v1", FIRST_BUILD);
+
+    fx.set_consts("version.go", &[("version", "v2"), ("mode", "")]);
+    let stopping = h
+        .wait_for("generation_stopping", &[("generation", json!(1))], BUILD)
+        .unwrap();
+    let killed = h
+        .wait_for("generation_killed", &[("generation", json!(1))], SHORT)
+        .unwrap();
+    let waited = killed["ts_ms"].as_u64().unwrap() - stopping["ts_ms"].as_u64().unwrap();
+    eprintln!("ignore-term: killed {waited} ms after the stop signal");
+    assert!(
+        (900..5_000).contains(&waited),
+        "stop timeout 1s, killed after {waited} ms"
+    );
+    let exited = h
+        .wait_for("generation_exited", &[("generation", json!(1))], SHORT)
+        .unwrap();
+    assert_eq!(exited["signal"], json!(9), "{exited}");
+    assert!(!pid_alive(g1["pid"].as_i64().unwrap() as i32));
+    wait_serving(&h, addr, 2, "v2", SHORT);
+}
+
+#[test]
+fn sigint_kills_a_generation_that_ignores_sigterm_and_exits_0() {
+    let (fx, addr) = go_on_own_port("");
+    fx.set_mode("version.go", "ignore-term");
+    let mut h = Hotdev::start(fx.path(), &["--stop-timeout", "1s"]);
+    let g1 = wait_serving(&h, addr, 1, "v1", FIRST_BUILD);
+    h.signal(Signal::SIGINT);
+    let status = h.wait_exit(SHORT).unwrap();
+    assert_eq!(status.code(), Some(0), "{status}");
+    assert_eq!(h.count("generation_killed"), 1, "{}", h.tail(20));
+    let pid = g1["pid"].as_i64().unwrap() as i32;
+    assert!(
+        !process_group_alive(pid),
+        "{:?}",
+        process_group_members(pid)
+    );
+}
+
+#[test]
+fn sigterm_during_a_build_kills_the_build_and_exits_0() {
+    let (fx, addr) = go_on_own_port("");
+    // Builds sleep a minute once `slow` exists (not a watched extension).
+    let mut h = Hotdev::start(
+        fx.path(),
+        &[
+            "--build",
+            "sh -c 'test -f slow && sleep 60; go build -o tmp/server .'",
+        ],
+    );
+    wait_serving(&h, addr, 1, "v1", FIRST_BUILD);
+    fx.write("slow", "");
+    fx.set_version("version.go", "v2");
+    let build = h
+        .wait_for("build_started", &[("build", json!(2))], SHORT)
+        .unwrap();
+    let t = Instant::now();
+    h.signal(Signal::SIGTERM);
+    let status = h.wait_exit(SHORT).unwrap();
+    eprintln!("SIGTERM during a build → exit in {:?}", t.elapsed());
+    assert_eq!(status.code(), Some(0), "{status}\n{}", h.tail(20));
+    let pgid = build["pid"].as_i64().unwrap() as i32;
+    assert!(
+        !process_group_alive(pgid),
+        "the build's group outlived hotdev: {:?}",
+        process_group_members(pgid)
+    );
+}
+
+#[test]
+fn build_timeout_fails_the_build_and_kills_it() {
+    let (fx, addr) = go_on_own_port("");
+    fx.write(
+        ".hotdev.toml",
+        &fx.read(".hotdev.toml").replace(
+            "command = \"go build -o tmp/server .\"",
+            "command = \"sh -c 'test -f slow && sleep 60; go build -o tmp/server .'\"\ntimeout = \"2s\"",
+        ),
+    );
+    let h = Hotdev::start(fx.path(), &[]);
+    wait_serving(&h, addr, 1, "v1", FIRST_BUILD);
+    fx.write("slow", "");
+    fx.set_version("version.go", "v2");
+    let build = h
+        .wait_for("build_started", &[("build", json!(2))], SHORT)
+        .unwrap();
+    let failed = h
+        .wait_for("build_failed", &[("build", json!(2))], SHORT)
+        .unwrap();
+    assert_eq!(failed["status"], json!("timed out"), "{failed}");
+    assert_eq!(failed["serving"], json!(1), "{failed}");
+    let pgid = build["pid"].as_i64().unwrap() as i32;
+    assert!(
+        wait_until(SHORT, || !process_group_alive(pgid)),
+        "the timed-out build's group is alive: {:?}",
+        process_group_members(pgid)
+    );
+    assert_eq!(get_trimmed(addr, "/").unwrap(), "v1");
+}
+
+#[test]
+fn missing_build_program_at_start_is_a_usage_error() {
+    let (fx, _addr) = go_on_own_port("");
+    let (code, stderr) = run_to_exit(fx.path(), &["--build", "./no-such-build-tool --flag"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("no-such-build-tool"), "{stderr}");
+}
+
+#[test]
+fn build_that_cannot_start_is_reported_and_keeps_serving() {
+    use std::os::unix::fs::PermissionsExt;
+    let (fx, addr) = go_on_own_port("");
+    fx.write("build-tool", "#!/bin/sh\nexec go build -o tmp/server .\n");
+    std::fs::set_permissions(
+        fx.file("build-tool"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    let h = Hotdev::start(fx.path(), &["--build", "./build-tool"]);
+    wait_serving(&h, addr, 1, "v1", FIRST_BUILD);
+    std::fs::remove_file(fx.file("build-tool")).unwrap();
+    fx.set_version("version.go", "v2");
+    let failed = h
+        .wait_for("build_failed", &[("build", json!(2))], SHORT)
+        .unwrap();
+    let status = failed["status"].as_str().unwrap_or_default();
+    assert!(status.starts_with("cannot start"), "{failed}");
+    assert_eq!(failed["serving"], json!(1), "{failed}");
+    assert_eq!(get_trimmed(addr, "/").unwrap(), "v1");
+}
+
+#[test]
+fn generation_that_exits_on_its_own_waits_for_the_next_change() {
+    let (fx, addr) = go_on_own_port("");
+    fx.set_mode("version.go", "crash");
+    let h = Hotdev::start(fx.path(), &[]);
+    let exited = h
+        .wait_for(
+            "generation_exited",
+            &[("generation", json!(1))],
+            FIRST_BUILD,
+        )
+        .unwrap();
+    assert_eq!(exited["requested"], json!(false), "{exited}");
+    assert_eq!(exited["code"], json!(1), "{exited}");
+    h.wait_for("waiting", &[], SHORT).unwrap();
+    fx.set_consts("version.go", &[("version", "v2"), ("mode", "")]);
+    wait_serving(&h, addr, 2, "v2", BUILD);
+}
+
+#[test]
+fn config_in_an_ancestor_runs_commands_in_its_directory() {
+    let (fx, addr) = go_on_own_port("");
+    fx.write("sub/dir/README", "hotdev is started here\n");
+    let h = Hotdev::start(&fx.file("sub/dir"), &[]);
+    let started = h.wait_for("started", &[], SHORT).unwrap();
+    assert_eq!(
+        started["root"].as_str().map(std::path::Path::new),
+        Some(fx.path()),
+        "{started}"
+    );
+    wait_serving(&h, addr, 1, "v1", FIRST_BUILD);
+}
+
+#[test]
+fn directory_flag_changes_directory_first() {
+    let (fx, addr) = go_on_own_port("");
+    let elsewhere = Fixture::empty();
+    let dir = fx.path().display().to_string();
+    let h = Hotdev::start(elsewhere.path(), &["-C", &dir]);
+    wait_serving(&h, addr, 1, "v1", FIRST_BUILD);
+    fx.set_version("version.go", "v2");
+    wait_serving(&h, addr, 2, "v2", BUILD);
+}
