@@ -612,3 +612,42 @@ fn directory_flag_changes_directory_first() {
     fx.set_version("version.go", "v2");
     wait_serving(&h, addr, 2, "v2", BUILD);
 }
+
+#[test]
+fn run_command_gets_hotdev_build_id() {
+    // The contract: hotdev sets HOTDEV_BUILD_ID for the build *and* the run command, so that
+    // an app can tell which build it runs. Checked with a run command that prints it.
+    let fx = go_server();
+    let addr = free_addr();
+    write_go_config(
+        &fx,
+        &format!(
+            "[run]\ncommand = \"echo build-id=${{HOTDEV_BUILD_ID:-unset}}; exec tmp/server\"\nenv = {{ ADDR = \"{addr}\" }}\n"
+        ),
+    );
+    let h = Hotdev::start(fx.path(), &[]);
+    h.wait_for(
+        "generation_started",
+        &[("generation", json!(1))],
+        FIRST_BUILD,
+    )
+    .unwrap();
+    wait_body(addr, "/", "v1", SHORT).unwrap();
+    fx.set_version("version.go", "v2");
+    h.wait_for("generation_started", &[("generation", json!(2))], BUILD)
+        .unwrap();
+    wait_body(addr, "/", "v2", SHORT).unwrap();
+    let ids: Vec<String> = h
+        .lines()
+        .iter()
+        .filter_map(|l| {
+            l.strip_prefix("stdout| build-id=")
+                .map(|id| id.trim().to_string())
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        ["1", "2"],
+        "HOTDEV_BUILD_ID as seen by the run command"
+    );
+}

@@ -488,3 +488,247 @@ env = {{ ADDR = "{addr}" }}
     assert_eq!(h.count("generation_started"), 1);
     assert_eq!(h.count("generation_stopping"), 0);
 }
+
+/// A socket-activation consumer in Python that reports what it inherited: the LISTEN_*
+/// variables, its pid, the sockets at fds 3.. and every other open fd.
+const PY_CONSUMER: &str = r#"
+import json, os, select, socket
+n = int(os.environ.get("LISTEN_FDS", "0"))
+first = 3
+socks = [socket.socket(fileno=fd) for fd in range(first, first + n)]
+def target(fd):
+    try:
+        return os.readlink("/proc/self/fd/%d" % fd)
+    except OSError:
+        return "?"
+fds = {}
+for name in os.listdir("/proc/self/fd"):
+    t = target(int(name))
+    if not t.startswith("/proc/"):
+        fds[name] = t
+info = {
+    "pid": os.getpid(),
+    "env": {k: os.environ.get(k) for k in
+            ["LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "LISTEN_FDS_FIRST_FD", "PORT",
+             "HOTDEV_BUILD_ID", "NOTIFY_SOCKET"]},
+    "names": [str(s.getsockname()) for s in socks],
+    "stream": [s.type == socket.SOCK_STREAM for s in socks],
+    "fds": fds,
+}
+body = json.dumps(info).encode()
+print("listening", flush=True)
+while True:
+    ready, _, _ = select.select(socks, [], [])
+    for s in ready:
+        c, _ = s.accept()
+        c.recv(65536)
+        c.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        c.close()
+"#;
+
+/// fd number → link target, for this test process.
+fn open_fds_of_this_process() -> std::collections::BTreeMap<String, String> {
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let target = std::fs::read_link(e.path()).ok()?;
+            Some((
+                e.file_name().to_string_lossy().into_owned(),
+                target.display().to_string(),
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn socket_activation_protocol_is_followed_exactly() {
+    let fx = Fixture::empty();
+    let addr = free_addr();
+    let sock = fx.file("admin.sock");
+    fx.write("app.py", PY_CONSUMER);
+    fx.write(
+        ".hotdev.toml",
+        &format!(
+            r#"
+[watch]
+extensions = ["py"]
+
+[build]
+command = "true"
+
+[run]
+command = ["python3", "app.py"]
+
+[[listen]]
+address = "{addr}"
+name = "http"
+
+[[listen]]
+address = "unix:{}"
+name = "admin"
+"#,
+            sock.display()
+        ),
+    );
+    let h = Hotdev::start(fx.path(), &[]);
+    let started = h
+        .wait_for(
+            "generation_started",
+            &[("generation", json!(1))],
+            FIRST_BUILD,
+        )
+        .unwrap();
+    let mut body = String::new();
+    assert!(
+        wait_until(SHORT, || match http_get(addr, "/") {
+            Ok(b) => {
+                body = b;
+                true
+            }
+            Err(_) => false,
+        }),
+        "the consumer never answered\n{}",
+        h.tail(40)
+    );
+    let info: Value = serde_json::from_str(&body).unwrap();
+    eprintln!("consumer saw: {info:#}");
+    let env = &info["env"];
+    assert_eq!(env["LISTEN_FDS"], json!("2"));
+    assert_eq!(env["LISTEN_FDNAMES"], json!("http:admin"));
+    assert_eq!(env["LISTEN_FDS_FIRST_FD"], json!("3"));
+    assert_eq!(env["LISTEN_PID"], json!(info["pid"].to_string()));
+    assert_eq!(info["pid"], started["pid"]);
+    assert_eq!(env["PORT"], json!(addr.port().to_string()));
+    assert_eq!(info["stream"], json!([true, true]));
+    assert_eq!(
+        info["names"][0],
+        json!(format!("('127.0.0.1', {})", addr.port()))
+    );
+    assert_eq!(info["names"][1], json!(sock.display().to_string()));
+    // Nothing but stdio and the two listeners leaks into the app from hotdev. Descriptors the
+    // test process itself holds open without close-on-exec (e.g. from the CI runner) pass
+    // through hotdev like through any shell: they are not hotdev's.
+    let ours = open_fds_of_this_process();
+    let mut leaked: Vec<String> = info["fds"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(fd, target)| {
+            let target = target.as_str().unwrap_or_default();
+            // "?": the fd os.listdir itself used, closed by the time it was read.
+            let stdio_or_listener = fd.parse::<u32>().is_ok_and(|fd| fd <= 4);
+            stdio_or_listener
+                || (target != "?" && ours.get(fd.as_str()).map(String::as_str) != Some(target))
+        })
+        .map(|(fd, target)| format!("{fd} -> {}", target.as_str().unwrap_or_default()))
+        .collect();
+    leaked.sort();
+    let expected: Vec<String> = ["0", "1", "2", "3", "4"]
+        .iter()
+        .map(|fd| format!("{fd} -> {}", info["fds"][fd].as_str().unwrap_or("missing")))
+        .collect();
+    assert_eq!(leaked, expected, "open fds in the app");
+    // The unix listener serves too.
+    assert!(http_get(sock.clone(), "/").is_ok());
+}
+
+#[test]
+fn rust_server_after_a_nonblock_generation_still_serves() {
+    // rust-server's blocking accept fails (exit 4) on a listener left O_NONBLOCK.
+    let fx = Fixture::copy("rust-server");
+    let addr = free_addr();
+    fx.write(
+        ".hotdev.toml",
+        &format!(
+            r#"
+[watch]
+extensions = ["rs", "toml"]
+ignore = ["target/**"]
+
+[build]
+command = "cargo build --quiet"
+
+[run]
+command = "target/debug/rust-server"
+stop_timeout = "2s"
+
+[[listen]]
+address = "{addr}"
+name = "http"
+"#
+        ),
+    );
+    fx.set_mode("src/version.rs", "nonblock");
+    let h = Hotdev::start_with_env(fx.path(), &[], &[("CARGO_TARGET_DIR", "target")]);
+    gen_event(&h, "generation_started", 1, FIRST_BUILD);
+    wait_body(addr, "/", "v1", SHORT).unwrap_or_else(|e| panic!("{e}\n{}", h.tail(40)));
+
+    fx.set_consts("src/version.rs", &[("version", "v2"), ("mode", "")]);
+    gen_event(&h, "generation_started", 2, BUILD);
+    wait_body(addr, "/", "v2", SHORT).unwrap_or_else(|e| panic!("{e}\n{}", h.tail(40)));
+    assert_eq!(get_trimmed(addr, "/inherited").unwrap(), "o_nonblock=false");
+    for _ in 0..20 {
+        assert_eq!(get_trimmed(addr, "/").unwrap(), "v2");
+    }
+    assert!(
+        !h.named("generation_exited")
+            .iter()
+            .any(|e| e["generation"] == json!(2)),
+        "generation 2 exited: {:?}",
+        h.named("generation_exited")
+    );
+}
+
+#[test]
+fn port_in_use_is_a_clear_error() {
+    let fx = go_server();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    write_go_config(&fx, "[run]\ncommand = \"tmp/server\"\n");
+    let mut h = Hotdev::start(fx.path(), &["--listen", &port.to_string()]);
+    let status = h.wait_exit(SHORT).unwrap();
+    let text = h.text();
+    eprintln!("{text}");
+    // hotdev treats a port in use as a usage-level error (2); 1 would read as a runtime
+    // failure. Either way it must fail, before building anything.
+    assert!(matches!(status.code(), Some(1 | 2)), "{status}: {text}");
+    assert!(
+        text.contains(&port.to_string()),
+        "the port is not named: {text}"
+    );
+    assert_eq!(h.count("build_started"), 0, "nothing should run: {text}");
+}
+
+#[test]
+fn bare_port_listen_from_the_command_line() {
+    let fx = go_server();
+    std::fs::remove_file(fx.file(".hotdev.toml")).unwrap();
+    let port = free_port();
+    let h = Hotdev::start(
+        fx.path(),
+        &[
+            "-e",
+            "go",
+            "--build",
+            "go build -o tmp/server .",
+            "--listen",
+            &port.to_string(),
+            "--",
+            "tmp/server",
+        ],
+    );
+    let listening = h.wait_for("listening", &[], SHORT).unwrap();
+    assert_eq!(
+        listening["address"],
+        json!(format!("127.0.0.1:{port}")),
+        "{listening}"
+    );
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    gen_event(&h, "generation_started", 1, FIRST_BUILD);
+    wait_body(addr, "/", "v1", SHORT).unwrap();
+    assert_eq!(get_trimmed(addr, "/inherited").unwrap(), "o_nonblock=false");
+    fx.set_version("version.go", "v2");
+    gen_event(&h, "generation_started", 2, BUILD);
+    wait_body(addr, "/", "v2", SHORT).unwrap();
+}
