@@ -651,3 +651,50 @@ fn run_command_gets_hotdev_build_id() {
         "HOTDEV_BUILD_ID as seen by the run command"
     );
 }
+
+#[test]
+fn json_events_stay_whole_lines_while_the_app_writes_to_stderr() {
+    // The app shares hotdev's stderr (its output is passed through). Every event must reach it
+    // as one write of the object *and* its newline, or an app line lands inside the event's
+    // line and a JSON reader loses the event.
+    let fx = Fixture::empty();
+    fx.write(
+        "spam.py",
+        "import os, time\nend = time.time() + 120\ni = 0\nwhile time.time() < end:\n    \
+         os.write(2, b\"app-line %d\\n\" % i)\n    i += 1\n    if i % 20 == 0:\n        \
+         time.sleep(0.001)\n",
+    );
+    fx.write(
+        ".hotdev.toml",
+        "[watch]\nextensions = [\"txt\"]\n\n[build]\ncommand = \"true\"\n\n[run]\n\
+         command = [\"python3\", \"spam.py\"]\n",
+    );
+    let h = Hotdev::start(fx.path(), &[]);
+    h.wait_for("generation_started", &[("generation", json!(1))], SHORT)
+        .unwrap();
+    for n in 2..=30 {
+        // Let the app (a slow-starting Python) write for a while before the next swap.
+        let before = h.app_line_count();
+        assert!(
+            wait_until(SHORT, || h.app_line_count() > before + 200),
+            "the app does not write\n{}",
+            h.tail(20)
+        );
+        fx.write("trigger.txt", &format!("{n}\n"));
+        h.wait_for("generation_started", &[("generation", json!(n))], SHORT)
+            .unwrap();
+    }
+    let torn = h.torn_lines();
+    eprintln!(
+        "{} events, {} app lines, {} torn event lines",
+        h.events().len(),
+        h.app_line_count(),
+        torn.len()
+    );
+    assert!(
+        torn.is_empty(),
+        "{} event line(s) had app output written into them, e.g. {:?}",
+        torn.len(),
+        &torn[..torn.len().min(3)]
+    );
+}

@@ -340,6 +340,9 @@ struct Log {
     groups: BTreeMap<i32, Option<u64>>,
     /// Readers that reached end of file.
     closed: usize,
+    /// Lines that hold an event but are not exactly one JSON object: something else was
+    /// written into the middle of the event's line.
+    torn: Vec<String>,
 }
 
 struct Shared {
@@ -564,6 +567,17 @@ impl Hotdev {
         }
     }
 
+    /// How many output lines were not events (app output), without copying them.
+    pub fn app_line_count(&self) -> usize {
+        let log = self.shared.lock();
+        log.lines.len() - log.events.len()
+    }
+
+    /// Output lines that held an event but were not exactly one JSON object.
+    pub fn torn_lines(&self) -> Vec<String> {
+        self.shared.lock().torn.clone()
+    }
+
     /// The process groups hotdev reported so far (builds and generations).
     pub fn reported_groups(&self) -> Vec<i32> {
         self.shared.lock().groups.keys().copied().collect()
@@ -611,6 +625,29 @@ pub fn matches(e: &Value, name: &str, fields: &[(&str, Value)]) -> bool {
     is(e, name) && fields.iter().all(|(k, v)| &e[*k] == v)
 }
 
+/// The event on `line`, if any, and whether the line was torn: an event object followed by
+/// other output on the same line (kept as an event, so that one torn line fails only the test
+/// that checks for torn lines).
+fn parse_event(line: &str) -> (Option<Value>, bool) {
+    let is_event = |v: &Value| v.get("event").is_some_and(|e| e.is_string());
+    if let Ok(v) = serde_json::from_str::<Value>(line) {
+        return if is_event(&v) {
+            (Some(v), false)
+        } else {
+            (None, false)
+        };
+    }
+    if line.starts_with('{') {
+        let mut stream = serde_json::Deserializer::from_str(line).into_iter::<Value>();
+        if let Some(Ok(v)) = stream.next() {
+            if is_event(&v) {
+                return (Some(v), true);
+            }
+        }
+    }
+    (None, line.contains("{\"") && line.contains("\"event\""))
+}
+
 fn spawn_reader(tag: &'static str, stream: impl Read + Send + 'static, shared: Arc<Shared>) {
     thread::spawn(move || {
         let mut reader = BufReader::new(stream);
@@ -622,10 +659,11 @@ fn spawn_reader(tag: &'static str, stream: impl Read + Send + 'static, shared: A
                 Ok(_) => {}
             }
             let line = String::from_utf8_lossy(&buf).trim_end().to_string();
-            let event = serde_json::from_str::<Value>(&line)
-                .ok()
-                .filter(|v| v.get("event").is_some_and(|e| e.is_string()));
+            let (event, torn) = parse_event(&line);
             let mut log = shared.lock();
+            if torn {
+                log.torn.push(line.clone());
+            }
             if let Some(e) = event {
                 if is(&e, "generation_started") || is(&e, "build_started") {
                     if let Some(pid) = e["pid"].as_i64() {
