@@ -698,3 +698,28 @@ fn json_events_stay_whole_lines_while_the_app_writes_to_stderr() {
         &torn[..torn.len().min(3)]
     );
 }
+
+#[test]
+fn a_burst_of_writes_is_one_build() {
+    let (fx, addr) = go_on_own_port("");
+    let h = Hotdev::start(fx.path(), &[]);
+    wait_serving(&h, addr, 1, "v1", FIRST_BUILD);
+    // Ten saves back to back, well inside the 50ms debounce: one change set, one build.
+    for i in 2..=11 {
+        fx.set_version("version.go", &format!("v{i}"));
+    }
+    wait_serving(&h, addr, 2, "v11", BUILD);
+    // Sentinel: the next change is build 3, so the burst started no other build.
+    fx.set_version("version.go", "v12");
+    wait_serving(&h, addr, 3, "v12", BUILD);
+    assert_eq!(build_numbers(&h), [1, 2, 3], "{}", h.tail(30));
+}
+
+#[test]
+fn poll_watcher_sees_an_edit() {
+    let (fx, addr) = go_on_own_port("");
+    let h = Hotdev::start(fx.path(), &["--poll=200ms"]);
+    wait_serving(&h, addr, 1, "v1", FIRST_BUILD);
+    fx.set_version("version.go", "v2");
+    wait_serving(&h, addr, 2, "v2", BUILD);
+}

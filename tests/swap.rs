@@ -732,3 +732,26 @@ fn bare_port_listen_from_the_command_line() {
     gen_event(&h, "generation_started", 2, BUILD);
     wait_body(addr, "/", "v2", SHORT).unwrap();
 }
+
+#[test]
+fn restart_gap_is_absorbed_by_the_kernel_queue() {
+    // Restart with a generation that listens 1s after it starts: the requests of that second
+    // wait in the pre-bound socket's accept queue and are served late, not refused.
+    let addr = free_addr();
+    let fx = go_listening(&addr.to_string(), "tmp/server", "strategy = \"restart\"");
+    let h = Hotdev::start(fx.path(), &[]);
+    gen_event(&h, "generation_started", 1, FIRST_BUILD);
+    wait_body(addr, "/", "v1", SHORT).unwrap();
+    let load = Load::start(addr, "/", 2, 1_000_000, Duration::from_secs(120));
+    fx.set_consts("version.go", &[("version", "v2"), ("mode", "slow-start")]);
+    gen_event(&h, "generation_started", 2, BUILD);
+    wait_body(addr, "/", "v2", SHORT).unwrap();
+    let stats = load.stop();
+    eprintln!("restart with a 1s gap: load {}", stats.summary());
+    assert_eq!(stats.failed, 0, "{}", stats.summary());
+    assert!(
+        stats.max_latency >= Duration::from_millis(800),
+        "no request waited through the gap: {}",
+        stats.summary()
+    );
+}
