@@ -89,6 +89,10 @@ pub struct Cli {
     #[arg(long, value_name = "DUR")]
     pub ready_timeout: Option<String>,
 
+    /// What to do when the app exits on its own (default never: wait for a change).
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub restart: Option<crate::config::RestartPolicy>,
+
     /// Pre-bind ADDR and hand it to every generation (repeatable; replaces [[listen]]):
     /// 127.0.0.1:8080, [::1]:8080, 8080 or unix:PATH.
     #[arg(long, value_name = "ADDR")]
@@ -110,6 +114,14 @@ pub struct Cli {
     #[arg(long)]
     pub no_keys: bool,
 
+    /// Clear the screen before each build.
+    #[arg(long)]
+    pub clear: bool,
+
+    /// Ring the terminal bell when a build fails or the app dies.
+    #[arg(long)]
+    pub bell: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -117,11 +129,43 @@ pub struct Cli {
 /// Subcommands; with none, hotdev runs.
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
+    /// Detect the project here (go.mod, Cargo.toml, package.json, pyproject.toml) and write a
+    /// commented .hotdev.toml that works as is.
+    Init {
+        /// Replace an existing .hotdev.toml.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print the effective configuration (file, flags and defaults), each value with where it
+    /// came from. Flags go before the subcommand: `hotdev --debounce 75ms config`.
+    Config {
+        /// TOML-like text that can be pasted into .hotdev.toml, or JSON for tools.
+        #[arg(long, value_enum, value_name = "FORMAT", default_value = "toml")]
+        format: ConfigFormatArg,
+    },
+    /// Print the JSON Schema of .hotdev.toml (for editors: Taplo, Even Better TOML).
+    Schema,
+    /// Print the man page (roff) to stdout, e.g. `hotdev man | man -l -`.
+    Man,
+    /// Build, start, reload a few times through the watcher and stop, checking every step:
+    /// a CI test of the reload loop. Exit codes: 0 passed, 1 internal error, 2 usage or
+    /// configuration error, 3 a build failed, 4 the app never became ready or exited on its
+    /// own, 5 requests to --check failed, 6 a process was left behind, 7 --timeout ran out.
+    Smoke(crate::smoke::SmokeArgs),
     /// Print a shell completion script to stdout, e.g. `hotdev completions bash > /etc/bash_completion.d/hotdev`.
     Completions {
         /// The shell to write completions for.
         shell: clap_complete::Shell,
     },
+}
+
+/// `hotdev config --format`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConfigFormatArg {
+    /// TOML with a `# from …` comment on every value.
+    Toml,
+    /// One JSON object: every key with its value and source.
+    Json,
 }
 
 /// `--strategy`

@@ -6,8 +6,22 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use crate::config::SwapStrategy;
+use crate::config::{RestartPolicy, SwapStrategy};
+
+/// The first delay before restarting an app that exited on its own; it doubles per crash.
+pub const BACKOFF_FIRST: Duration = Duration::from_secs(1);
+/// The longest delay between restarts of a crashing app.
+pub const BACKOFF_CAP: Duration = Duration::from_secs(30);
+
+/// The delay before restart number `attempt` (from 1): 1s, 2s, 4s, … capped at 30s.
+pub fn backoff(attempt: u32) -> Duration {
+    let factor = 1u32
+        .checked_shl(attempt.saturating_sub(1))
+        .unwrap_or(u32::MAX);
+    BACKOFF_FIRST.saturating_mul(factor).min(BACKOFF_CAP)
+}
 
 /// A build's number, from 1; a result for any other number than the current build is stale.
 pub type BuildId = u64;
@@ -81,6 +95,10 @@ pub enum Event {
     },
     /// A generation asked to stop is still running after `stop_timeout`.
     StopTimedOut { generation: GenId },
+    /// A restart scheduled by [`Action::ScheduleRestart`] is due.
+    RestartDue { token: u64 },
+    /// A generation has run long enough that its next crash starts the backoff afresh.
+    Stable { generation: GenId },
     /// Ctrl-C, SIGTERM, SIGHUP or `q`: stop everything and exit.
     Shutdown,
 }
@@ -104,6 +122,8 @@ pub enum Action {
     KillGeneration { generation: GenId },
     /// Send `reload_signal` to the generation (strategy `signal`).
     ReloadGeneration { generation: GenId },
+    /// Send [`Event::RestartDue`] with this token after `delay` (restart policy).
+    ScheduleRestart { token: u64, delay: Duration },
     /// Tell the user about a decision.
     Report(Note),
     /// Everything has stopped: exit.
@@ -131,6 +151,8 @@ pub enum Note {
     NotReady { generation: GenId, reason: NotReady },
     /// Nothing is running and nothing to do until the next change.
     WaitingForChange,
+    /// The app exited on its own and the restart policy starts it again after `delay`.
+    Restarting { attempt: u32, delay: Duration },
     /// Shutting down: waiting for these to stop.
     ShuttingDown,
 }
@@ -141,6 +163,7 @@ pub struct Settings {
     /// Whether a build command is configured; without one a change restarts directly.
     pub has_build: bool,
     pub strategy: SwapStrategy,
+    pub restart: RestartPolicy,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,6 +190,11 @@ pub struct Engine {
     shutting_down: bool,
     /// A successful build exists, so a manual restart has something to run.
     have_build: bool,
+    /// Restarts since the app last ran stably (restart policy).
+    crashes: u32,
+    /// The token of the scheduled restart that is still wanted, if any.
+    pending_restart: Option<u64>,
+    last_token: u64,
 }
 
 impl Engine {
@@ -182,6 +210,9 @@ impl Engine {
             start_when_stopped: None,
             shutting_down: false,
             have_build: !settings.has_build,
+            crashes: 0,
+            pending_restart: None,
+            last_token: 0,
         }
     }
 
@@ -267,6 +298,19 @@ impl Engine {
                     out.push(Action::KillGeneration { generation });
                 }
             }
+            Event::RestartDue { token } => {
+                if self.pending_restart == Some(token) {
+                    self.pending_restart = None;
+                    if self.serving.is_none() && self.stopping.is_empty() {
+                        self.start_serving(None, &mut out);
+                    }
+                }
+            }
+            Event::Stable { generation } => {
+                if self.serving == Some(generation) {
+                    self.crashes = 0;
+                }
+            }
             Event::Shutdown => self.shutdown(&mut out),
         }
         out
@@ -294,6 +338,7 @@ impl Engine {
 
     fn shutdown(&mut self, out: &mut Vec<Action>) {
         self.shutting_down = true;
+        self.pending_restart = None;
         if let Build::Running(id) = self.build {
             self.build = Build::Idle;
             out.push(Action::CancelBuild { id });
@@ -319,6 +364,8 @@ impl Engine {
 
     /// A change or a manual rebuild: build, or swap directly when there is no build step.
     fn build_or_swap(&mut self, changes: ChangeSet, out: &mut Vec<Action>) {
+        self.pending_restart = None;
+        self.crashes = 0;
         if !self.settings.has_build {
             self.swap(out);
             return;
@@ -426,7 +473,29 @@ impl Engine {
             if let (false, Some(status)) = (asked, status) {
                 out.push(Action::Report(Note::ExitedOnItsOwn { generation, status }));
             }
-            out.push(Action::Report(Note::WaitingForChange));
+            let again = match (self.settings.restart, status) {
+                (_, _) if asked => false,
+                (RestartPolicy::Always, _) => true,
+                (RestartPolicy::OnFailure, Some(status)) => !status.success(),
+                // A spawn that failed outright will fail again: wait for a change.
+                (RestartPolicy::OnFailure, None) | (RestartPolicy::Never, _) => false,
+            };
+            if again && self.start_when_stopped.is_none() {
+                self.crashes = self.crashes.saturating_add(1);
+                let delay = backoff(self.crashes);
+                self.last_token += 1;
+                self.pending_restart = Some(self.last_token);
+                out.push(Action::Report(Note::Restarting {
+                    attempt: self.crashes,
+                    delay,
+                }));
+                out.push(Action::ScheduleRestart {
+                    token: self.last_token,
+                    delay,
+                });
+            } else if self.start_when_stopped.is_none() {
+                out.push(Action::Report(Note::WaitingForChange));
+            }
         }
         if self.stopping.is_empty() {
             if let Some(previous) = self.start_when_stopped.take() {
@@ -444,6 +513,7 @@ mod tests {
         Engine::new(Settings {
             has_build: true,
             strategy,
+            restart: RestartPolicy::Never,
         })
     }
 
@@ -510,6 +580,7 @@ mod tests {
         let mut e = Engine::new(Settings {
             has_build: false,
             strategy: SwapStrategy::Restart,
+            restart: RestartPolicy::Never,
         });
         assert_eq!(e.step(Event::Start), vec![start(1, None)]);
         assert_eq!(
@@ -696,6 +767,132 @@ mod tests {
         assert_eq!(e.serving(), None);
         e.step(change("main.go"));
         assert_eq!(e.step(ok(2)), vec![start(2, None)]);
+    }
+
+    fn engine_restarting(restart: RestartPolicy) -> Engine {
+        Engine::new(Settings {
+            has_build: true,
+            strategy: SwapStrategy::Restart,
+            restart,
+        })
+    }
+
+    fn crash(generation: GenId) -> Event {
+        Event::Exited {
+            generation,
+            status: ExitStatus::Code(1),
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_from_one_second_to_a_cap() {
+        let delays: Vec<u64> = (1..=7).map(|n| backoff(n).as_secs()).collect();
+        assert_eq!(delays, vec![1, 2, 4, 8, 16, 30, 30]);
+        assert_eq!(backoff(500), BACKOFF_CAP);
+    }
+
+    #[test]
+    fn on_failure_restarts_a_crashed_app_with_growing_delays() {
+        let mut e = engine_restarting(RestartPolicy::OnFailure);
+        serving_first(&mut e);
+        let actions = e.step(crash(1));
+        assert!(actions.contains(&Action::ScheduleRestart {
+            token: 1,
+            delay: Duration::from_secs(1)
+        }));
+        assert!(!actions.contains(&Action::Report(Note::WaitingForChange)));
+        assert_eq!(e.step(Event::RestartDue { token: 1 }), vec![start(2, None)]);
+        let actions = e.step(crash(2));
+        assert!(actions.contains(&Action::ScheduleRestart {
+            token: 2,
+            delay: Duration::from_secs(2)
+        }));
+    }
+
+    #[test]
+    fn on_failure_leaves_a_clean_exit_alone() {
+        let mut e = engine_restarting(RestartPolicy::OnFailure);
+        serving_first(&mut e);
+        let actions = e.step(Event::Exited {
+            generation: 1,
+            status: ExitStatus::Code(0),
+        });
+        assert!(actions.contains(&Action::Report(Note::WaitingForChange)));
+        assert!(
+            !actions
+                .iter()
+                .any(|a| matches!(a, Action::ScheduleRestart { .. }))
+        );
+    }
+
+    #[test]
+    fn always_restarts_even_a_clean_exit() {
+        let mut e = engine_restarting(RestartPolicy::Always);
+        serving_first(&mut e);
+        let actions = e.step(Event::Exited {
+            generation: 1,
+            status: ExitStatus::Code(0),
+        });
+        assert!(
+            actions
+                .iter()
+                .any(|a| matches!(a, Action::ScheduleRestart { .. }))
+        );
+    }
+
+    #[test]
+    fn never_policy_waits_for_a_change() {
+        let mut e = engine_restarting(RestartPolicy::Never);
+        serving_first(&mut e);
+        let actions = e.step(crash(1));
+        assert!(
+            !actions
+                .iter()
+                .any(|a| matches!(a, Action::ScheduleRestart { .. }))
+        );
+    }
+
+    #[test]
+    fn a_stable_run_resets_the_backoff() {
+        let mut e = engine_restarting(RestartPolicy::OnFailure);
+        serving_first(&mut e);
+        e.step(crash(1));
+        e.step(Event::RestartDue { token: 1 });
+        e.step(Event::Stable { generation: 2 });
+        let actions = e.step(crash(2));
+        assert!(actions.contains(&Action::ScheduleRestart {
+            token: 2,
+            delay: Duration::from_secs(1)
+        }));
+    }
+
+    #[test]
+    fn a_change_cancels_a_scheduled_restart() {
+        let mut e = engine_restarting(RestartPolicy::OnFailure);
+        serving_first(&mut e);
+        e.step(crash(1));
+        e.step(change("main.go"));
+        assert_eq!(e.step(Event::RestartDue { token: 1 }), vec![]);
+        assert_eq!(e.step(ok(2)), vec![start(2, None)]);
+    }
+
+    #[test]
+    fn a_stopped_generation_is_not_restarted() {
+        let mut e = engine_restarting(RestartPolicy::Always);
+        serving_first(&mut e);
+        e.step(change("main.go"));
+        e.step(ok(2));
+        let actions = e.step(exited(1));
+        assert_eq!(actions, vec![start(2, Some(1))]);
+    }
+
+    #[test]
+    fn shutdown_cancels_a_scheduled_restart() {
+        let mut e = engine_restarting(RestartPolicy::Always);
+        serving_first(&mut e);
+        e.step(crash(1));
+        assert_eq!(e.step(Event::Shutdown), vec![Action::Exit]);
+        assert_eq!(e.step(Event::RestartDue { token: 1 }), vec![]);
     }
 
     #[test]

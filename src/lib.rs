@@ -4,20 +4,25 @@
 //! `main.rs` only calls [`run`]; everything else lives in the modules below (DESIGN.md §2).
 
 pub mod bus;
+pub mod capture;
 pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod exit;
 pub mod filter;
+pub mod init;
 pub mod keys;
+pub mod manpage;
 pub mod process;
 pub mod ready;
 pub mod report;
 pub mod shell;
+pub mod smoke;
 pub mod sockets;
 pub mod watch;
 
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -26,32 +31,97 @@ use crate::cli::{Cli, Command};
 
 /// Parses the command line, runs hotdev and returns the process exit code.
 pub fn run() -> ExitCode {
+    if std::env::args_os().nth(1).as_deref() == Some(process::guard::GUARD_ARG.as_ref()) {
+        return ExitCode::from(process::guard::run_guard(std::io::stdin().lock()));
+    }
     let cli = Cli::parse();
     ExitCode::from(run_cli(cli))
 }
 
 fn run_cli(cli: Cli) -> u8 {
-    if let Some(Command::Completions { shell }) = cli.command {
-        cli::write_completions(shell, &mut std::io::stdout());
-        return exit::SUCCESS;
-    }
-    let cwd = match std::env::current_dir() {
-        Ok(dir) => dir,
-        Err(e) => {
-            return fail(
-                exit::USAGE,
-                &format!("cannot read the working directory: {e}"),
-            );
+    let done = match &cli.command {
+        Some(Command::Smoke(args)) => {
+            let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+            let global = smoke::global_args(&<Cli as clap::CommandFactory>::command(), &argv);
+            return smoke::run(args, global);
         }
+        Some(Command::Init { force }) => in_cwd(|cwd| init::run(&cli, cwd, *force)),
+        Some(Command::Config { format }) => in_cwd(|cwd| config::show::run(&cli, cwd, *format)),
+        Some(Command::Schema) => print(&config::schema::json()),
+        Some(Command::Man) => print(&manpage::render()),
+        Some(Command::Completions { shell }) => {
+            let mut out = Vec::new();
+            cli::write_completions(*shell, &mut out);
+            print(&String::from_utf8_lossy(&out))
+        }
+        None => return in_cwd(|cwd| serve(&cli, cwd)).unwrap_or_else(Failure::report),
     };
-    let config = match config::load(&cli, &cwd) {
-        Ok(config) => config,
-        Err(e) => return fail(exit::USAGE, &e.to_string()),
-    };
+    match done {
+        Ok(()) => exit::SUCCESS,
+        Err(failure) => failure.report(),
+    }
+}
+
+/// Runs hotdev: the reload loop, until it is asked to stop.
+fn serve(cli: &Cli, cwd: &Path) -> Result<u8, Failure> {
+    let config = config::load(cli, cwd)?;
     match shell::run(config) {
-        Ok(code) => code,
-        Err(shell::StartError::Usage(m)) => fail(exit::USAGE, &m),
-        Err(shell::StartError::Runtime(m)) => fail(exit::FAILURE, &m),
+        Ok(code) => Ok(code),
+        Err(shell::StartError::Usage(m)) => Err(Failure::usage(m)),
+        Err(shell::StartError::Runtime(m)) => Err(Failure::runtime(m)),
+    }
+}
+
+fn in_cwd<T>(f: impl FnOnce(&Path) -> Result<T, Failure>) -> Result<T, Failure> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| Failure::usage(format!("cannot read the working directory: {e}")))?;
+    f(&cwd)
+}
+
+/// Writes a subcommand's product to stdout. A closed pipe (`hotdev man | head`) is not an error.
+pub fn print(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Failure::runtime(format!("cannot write to stdout: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Why a command could not do its job: the exit code and a sentence for the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    /// A usage or configuration error (`exit::USAGE`): nothing was done.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure {
+            code: exit::USAGE,
+            message: message.into(),
+        }
+    }
+
+    /// A failure of the outside world (`exit::FAILURE`), e.g. a file that cannot be written.
+    pub fn runtime(message: impl Into<String>) -> Self {
+        Failure {
+            code: exit::FAILURE,
+            message: message.into(),
+        }
+    }
+
+    /// Prints the message and returns the exit code.
+    fn report(self) -> u8 {
+        fail(self.code, &self.message)
+    }
+}
+
+impl From<config::ConfigError> for Failure {
+    fn from(error: config::ConfigError) -> Self {
+        Failure::usage(error.to_string())
     }
 }
 

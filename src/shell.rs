@@ -5,19 +5,22 @@
 //! only place that reports effects (pids, timings). It decides nothing the engine could decide.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
 
 use crate::bus::{self, Input, Sender};
-use crate::config::{Config, Readiness};
+use crate::capture::Capture;
+use crate::config::{Config, Readiness, RestartPolicy};
 use crate::engine::{
     Action, BuildId, ChangeSet, Engine, Event, GenId, Manual, NotReady, Note, Settings,
 };
 use crate::exit;
 use crate::filter::Filter;
 use crate::keys::{self, Key};
+use crate::process::guard::Guard;
 use crate::process::{self, Output, Spawn};
 use crate::ready::{self, Check, NotifySocket, Registry};
 use crate::report::{Message, Reporter, format_status};
@@ -45,6 +48,8 @@ struct BuildRun {
     pgid: i32,
     started: Instant,
     cancelled: bool,
+    /// Filled by the waiter thread before it reports the build finished.
+    output: Arc<Mutex<Vec<String>>>,
 }
 
 struct GenerationRun {
@@ -60,6 +65,8 @@ struct Shell {
     reporter: Reporter,
     tx: Sender,
     listeners: Listeners,
+    /// Kills what hotdev started if hotdev is killed; `None` if it could not start.
+    guard: Option<Guard>,
     notify: Option<NotifySocket>,
     registry: Registry,
     builds: BTreeMap<BuildId, BuildRun>,
@@ -67,6 +74,8 @@ struct Shell {
     /// Events produced by carrying out actions (e.g. a spawn that failed), fed back first.
     follow_ups: VecDeque<Event>,
     exit_code: u8,
+    /// The newest build that succeeded: `HOTDEV_BUILD_ID` of the generations it runs.
+    last_good_build: Option<BuildId>,
     /// `p` pressed: changes are noted but start nothing until resumed.
     paused: bool,
     /// A change arrived while paused: resuming builds.
@@ -82,6 +91,18 @@ pub fn run(config: Config) -> Result<u8, StartError> {
             message: &format!("cannot become a child subreaper ({e}); continuing"),
         });
     }
+    let guard = match Guard::start() {
+        Ok(guard) => Some(guard),
+        Err(e) => {
+            reporter.report(&Message::Error {
+                message: &format!(
+                    "cannot start the guard process ({e}): if hotdev is killed with SIGKILL, \
+                     what it started may keep running"
+                ),
+            });
+            None
+        }
+    };
     let listeners =
         Listeners::bind(&config.listen).map_err(|e| StartError::Usage(e.to_string()))?;
     let (tx, rx) = bus::channel();
@@ -108,6 +129,7 @@ pub fn run(config: Config) -> Result<u8, StartError> {
         root: &config.root,
         config: config.file.as_deref(),
         strategy: config.run.strategy,
+        ready: config.run.ready.as_ref().map(Readiness::kind),
         build: config.build.as_ref().map(|b| b.command.program.display()),
         run: config.run.command.program.display(),
     });
@@ -135,12 +157,14 @@ pub fn run(config: Config) -> Result<u8, StartError> {
     let mut engine = Engine::new(Settings {
         has_build: config.build.is_some(),
         strategy: config.run.strategy,
+        restart: config.run.restart,
     });
     let mut shell = Shell {
         config,
         reporter,
         tx,
         listeners,
+        guard,
         notify,
         registry,
         builds: BTreeMap::new(),
@@ -149,6 +173,7 @@ pub fn run(config: Config) -> Result<u8, StartError> {
         exit_code: exit::SUCCESS,
         paused: false,
         missed_while_paused: false,
+        last_good_build: None,
     };
     let code = shell.run_loop(&mut engine, &rx);
     drop(keys);
@@ -262,11 +287,13 @@ impl Shell {
                 let Some(run) = self.builds.remove(id) else {
                     return;
                 };
+                self.forget(run.pgid);
                 if run.cancelled {
                     return;
                 }
                 let duration = run.started.elapsed();
                 if status.success() {
+                    self.last_good_build = Some(*id);
                     self.reporter.report(&Message::BuildOk {
                         build: *id,
                         duration,
@@ -277,6 +304,14 @@ impl Shell {
                         duration,
                         status: format_status(*status),
                         serving: self.serving_hint(),
+                    });
+                }
+                let output = run.output.lock().map(|o| o.clone()).unwrap_or_default();
+                if !status.success() || self.reporter.verbose() {
+                    self.reporter.report(&Message::BuildOutput {
+                        build: *id,
+                        lines: &output,
+                        failed: !status.success(),
                     });
                 }
             }
@@ -302,6 +337,7 @@ impl Shell {
             }
             Event::Exited { generation, status } => {
                 if let Some(run) = self.generations.remove(generation) {
+                    self.forget(run.pgid);
                     if let Some(check) = &run.check {
                         check.cancel();
                     }
@@ -319,6 +355,18 @@ impl Shell {
                 }
             }
             _ => {}
+        }
+    }
+
+    fn watch(&self, pgid: i32) {
+        if let Some(guard) = &self.guard {
+            guard.watch(pgid);
+        }
+    }
+
+    fn forget(&self, pgid: i32) {
+        if let Some(guard) = &self.guard {
+            guard.forget(pgid);
         }
     }
 
@@ -373,6 +421,9 @@ impl Shell {
                     }
                 }
             }
+            Action::ScheduleRestart { token, delay } => {
+                after(delay, self.tx.clone(), Event::RestartDue { token });
+            }
             Action::Report(note) => self.note(note),
             Action::Exit => {}
         }
@@ -405,6 +456,9 @@ impl Shell {
                 });
             }
             Note::WaitingForChange => self.reporter.report(&Message::Waiting),
+            Note::Restarting { attempt, delay } => self
+                .reporter
+                .report(&Message::Restarting { attempt, delay }),
             Note::ShuttingDown => {}
         }
     }
@@ -418,26 +472,39 @@ impl Shell {
             cwd: &self.config.root,
             extra_env: vec![("HOTDEV_BUILD_ID".into(), id.to_string())],
             listeners: None,
-            output: Output::Inherit,
+            output: Output::Piped,
         };
         match process::spawn(&spawn) {
-            Ok(child) => {
+            Ok(mut child) => {
                 let pgid = child.pid;
+                self.watch(pgid);
                 self.reporter.report(&Message::BuildStarted {
                     build: id,
                     pid: pgid,
                 });
+                let capture = match (child.stdout.take(), child.stderr.take()) {
+                    (Some(out), Some(err)) => Capture::start(out, err, false).ok(),
+                    _ => None,
+                };
+                let output = Arc::new(Mutex::new(Vec::new()));
                 self.builds.insert(
                     id,
                     BuildRun {
                         pgid,
                         started: Instant::now(),
                         cancelled: false,
+                        output: Arc::clone(&output),
                     },
                 );
                 let tx = self.tx.clone();
                 spawn_named("hotdev-build-wait", move || {
                     let status = process::wait_group(pgid);
+                    if let Some(capture) = capture {
+                        let lines = capture.finish(OUTPUT_GRACE);
+                        if let Ok(mut slot) = output.lock() {
+                            *slot = lines;
+                        }
+                    }
                     let _ = tx.send(Input::Event(Event::BuildFinished { id, status }));
                 });
                 if let Some(timeout) = build.timeout {
@@ -464,6 +531,9 @@ impl Shell {
             });
         }
         let mut extra_env = vec![("HOTDEV_GENERATION".to_string(), generation.to_string())];
+        if let Some(build) = self.last_good_build {
+            extra_env.push(("HOTDEV_BUILD_ID".to_string(), build.to_string()));
+        }
         if let Some(notify) = &self.notify {
             extra_env.push((
                 "NOTIFY_SOCKET".to_string(),
@@ -500,6 +570,7 @@ impl Shell {
             }
         };
         let pgid = child.pid;
+        self.watch(pgid);
         let started = Instant::now();
         self.reporter.report(&Message::GenerationStarted {
             generation,
@@ -534,6 +605,9 @@ impl Shell {
                 check,
             },
         );
+        if self.config.run.restart != RestartPolicy::Never {
+            after(STABLE_AFTER, self.tx.clone(), Event::Stable { generation });
+        }
         let tx = self.tx.clone();
         spawn_named("hotdev-generation-wait", move || {
             let status = process::wait_group(pgid);
@@ -572,6 +646,13 @@ impl Drop for Shell {
         }
     }
 }
+
+/// A generation that ran this long is stable: its next crash restarts the backoff at 1s.
+const STABLE_AFTER: Duration = Duration::from_secs(10);
+
+/// How long a finished build's output may still trickle in (a daemon it left behind may hold
+/// the pipe open for ever).
+const OUTPUT_GRACE: Duration = Duration::from_secs(2);
 
 /// A timer: sends `event` after `delay`. The engine ignores it if it is stale by then.
 fn after(delay: Duration, tx: Sender, event: Event) {

@@ -7,11 +7,13 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
 /// The whole file. Every table is optional: an empty file is valid.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[schemars(title = "hotdev configuration (.hotdev.toml)")]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     /// What to watch and what to ignore.
@@ -28,7 +30,7 @@ pub struct FileConfig {
 }
 
 /// `[watch]`
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WatchFile {
     /// Roots to watch, relative to the file's directory. Default `["."]`.
@@ -49,7 +51,7 @@ pub struct WatchFile {
 }
 
 /// `[build]`
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BuildFile {
     /// The build command: a string or an array of strings (see "Commands" in DESIGN.md §6).
@@ -62,7 +64,7 @@ pub struct BuildFile {
 }
 
 /// `[run]`
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunFile {
     /// The server command: a string or an array of strings.
@@ -83,10 +85,13 @@ pub struct RunFile {
     pub ready: Option<ReadyFile>,
     /// How long to wait for readiness. Default `"30s"`.
     pub ready_timeout: Option<String>,
+    /// What to do when the app exits on its own: `never` (default: wait for a change),
+    /// `on-failure` or `always` (start it again with exponential backoff, 1s doubling to 30s).
+    pub restart: Option<crate::config::RestartPolicy>,
 }
 
 /// `[[listen]]`
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListenFile {
     /// `"127.0.0.1:8080"`, `"[::1]:8080"`, `"8080"` (127.0.0.1) or `"unix:tmp/app.sock"`.
@@ -96,7 +101,7 @@ pub struct ListenFile {
 }
 
 /// `run.strategy`
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StrategyFile {
     /// Stop N gracefully, then start N+1.
@@ -108,7 +113,7 @@ pub enum StrategyFile {
 }
 
 /// `run.ready`: an inline table with exactly one key.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReadyFile {
     /// `{ notify = true }`: wait for `READY=1` on `NOTIFY_SOCKET`. `false` means no check.
@@ -125,7 +130,8 @@ pub enum ReadyFile {
 
 /// A command as written: a string (split into words, or run by `sh -c` when it uses shell
 /// syntax) or an array exec'd as argv.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[schemars(untagged)]
 pub enum CommandFile {
     /// `command = "go build -o tmp/app ."`
     Line(String),
@@ -134,7 +140,8 @@ pub enum CommandFile {
 }
 
 /// `watch.poll`: a switch or an interval.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[schemars(untagged)]
 pub enum Poll {
     /// `poll = true` / `poll = false`.
     Enabled(bool),

@@ -8,6 +8,8 @@ pub mod error;
 pub mod file;
 mod never;
 pub mod resolve;
+pub mod schema;
+pub mod show;
 mod source;
 mod value;
 
@@ -122,6 +124,44 @@ pub enum Readiness {
     Delay(Duration),
 }
 
+/// What happens when a generation exits without being asked to (`run.restart`).
+///
+/// One type for the file, the flag and the resolved config: the three spell it the same way.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Deserialize,
+    clap::ValueEnum,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum RestartPolicy {
+    /// Report it and wait for the next change (default): no crash loop.
+    #[default]
+    Never,
+    /// Start it again, with exponential backoff, when it exited with an error or a signal.
+    OnFailure,
+    /// Start it again, with exponential backoff, however it exited.
+    Always,
+}
+
+impl Readiness {
+    /// The check's name as the config spells it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Readiness::Notify => "notify",
+            Readiness::Log(_) => "log",
+            Readiness::Http(_) => "http",
+            Readiness::Tcp(_) => "tcp",
+            Readiness::Delay(_) => "delay",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct RunConfig {
     pub command: CommandSpec,
@@ -131,6 +171,7 @@ pub struct RunConfig {
     pub stop_timeout: Duration,
     pub ready: Option<Readiness>,
     pub ready_timeout: Duration,
+    pub restart: RestartPolicy,
 }
 
 /// One pre-bound listener.
@@ -168,6 +209,10 @@ pub struct OutputConfig {
     pub verbosity: Verbosity,
     /// Read keys from the terminal (`r` rebuild, `q` quit); off with `--no-keys`.
     pub keys: bool,
+    /// Clear the screen before each build (`--clear`).
+    pub clear: bool,
+    /// Ring the terminal bell when a build fails or a generation dies (`--bell`).
+    pub bell: bool,
 }
 
 impl Default for OutputConfig {
@@ -176,6 +221,8 @@ impl Default for OutputConfig {
             format: LogFormat::default(),
             verbosity: Verbosity::default(),
             keys: true,
+            clear: false,
+            bell: false,
         }
     }
 }

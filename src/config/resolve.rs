@@ -186,6 +186,8 @@ impl Ctx<'_> {
                 _ => Verbosity::Normal,
             },
             keys: !cli.no_keys,
+            clear: cli.clear,
+            bell: cli.bell,
         };
         Ok(Config {
             root: self.root.to_path_buf(),
@@ -432,6 +434,7 @@ impl Ctx<'_> {
             stop_timeout,
             ready,
             ready_timeout,
+            restart: cli.restart.or(run.restart).unwrap_or_default(),
         };
         Ok((config, at, ready_at))
     }
@@ -611,3 +614,6 @@ fn install_hint(name: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod props;

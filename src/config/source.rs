@@ -71,6 +71,19 @@ impl Source {
         }
     }
 
+    /// The 1-based line where `key` (dotted, as in errors) is written, if the file has it.
+    /// For `hotdev config`, which says where each value came from.
+    pub fn line_of(&self, key: &str) -> Option<usize> {
+        let entry = self.entries.iter().find(|entry| entry.key == key)?;
+        let span = entry.key_span.as_ref().unwrap_or(&entry.value_span);
+        Some(self.line_col(span.start).0)
+    }
+
+    /// The path as messages show it.
+    pub fn shown_path(&self) -> &std::path::Path {
+        &self.shown_path
+    }
+
     fn origin(&self, position: Option<(usize, usize)>) -> Origin {
         Origin::File {
             path: self.shown_path.clone(),

@@ -8,6 +8,7 @@
 mod env;
 mod exec;
 mod group;
+pub mod guard;
 
 use std::ffi::OsString;
 use std::fmt;

@@ -2,9 +2,14 @@
 //! JSON object per line, on stderr). Both renderings of every message live here, side by side,
 //! so they cannot drift apart. The app's output never passes through this module.
 
+mod spinner;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use spinner::Spinner;
 
 use console::{Style, Term};
 use serde_json::{Value, json};
@@ -19,6 +24,8 @@ pub enum Message<'a> {
         root: &'a Path,
         config: Option<&'a Path>,
         strategy: SwapStrategy,
+        /// The readiness check's kind (`notify`, `log`, `http`, `tcp`, `delay`), if any.
+        ready: Option<&'static str>,
         build: Option<String>,
         run: String,
     },
@@ -54,6 +61,12 @@ pub enum Message<'a> {
         duration: Duration,
         status: String,
         serving: Option<GenId>,
+    },
+    /// A build's collected output: always for a failed build, with -v for a good one.
+    BuildOutput {
+        build: BuildId,
+        lines: &'a [String],
+        failed: bool,
     },
     GenerationStarted {
         generation: GenId,
@@ -91,6 +104,11 @@ pub enum Message<'a> {
         kept: Option<GenId>,
     },
     Waiting,
+    /// The restart policy starts the app again after `delay`.
+    Restarting {
+        attempt: u32,
+        delay: Duration,
+    },
     /// `p` pressed: watching paused or resumed.
     Paused {
         paused: bool,
@@ -115,6 +133,9 @@ pub struct Reporter {
     output: OutputConfig,
     started: Instant,
     term: Term,
+    /// Held while writing to the terminal, so the spinner never draws mid-line.
+    lock: Arc<Mutex<()>>,
+    spinner: Mutex<Option<Spinner>>,
 }
 
 /// How important a message is: decides what `-q` hides and how it is styled.
@@ -138,6 +159,8 @@ impl Reporter {
             output,
             started: Instant::now(),
             term: Term::stderr(),
+            lock: Arc::new(Mutex::new(())),
+            spinner: Mutex::new(None),
         }
     }
 
@@ -146,6 +169,10 @@ impl Reporter {
     }
 
     pub fn report(&self, message: &Message) {
+        let human = self.output.format == LogFormat::Human;
+        if human {
+            self.before(message);
+        }
         let line = match self.output.format {
             LogFormat::Json => {
                 let mut value = json_of(message);
@@ -156,6 +183,10 @@ impl Reporter {
                 value.to_string()
             }
             LogFormat::Human => {
+                if let Message::BuildOutput { lines, failed, .. } = message {
+                    self.block(lines, *failed);
+                    return;
+                }
                 let (level, text) = human_of(message);
                 let shown = match self.output.verbosity {
                     Verbosity::Quiet => level == Level::Bad,
@@ -169,7 +200,87 @@ impl Reporter {
             }
         };
         // A closed stderr must not take hotdev down: it still has processes to stop.
-        let _ = writeln!(&self.term, "{line}");
+        if let Ok(_guard) = self.lock.lock() {
+            if human && self.term.is_term() {
+                let _ = self.term.clear_line();
+            }
+            let _ = writeln!(&self.term, "{line}");
+        }
+        if human {
+            self.after(message);
+        }
+    }
+
+    /// Terminal effects that come before a message: clear the screen for a new build
+    /// (`--clear`), stop the spinner when its build ends.
+    fn before(&self, message: &Message) {
+        match message {
+            Message::BuildStarted { .. } if self.output.clear && self.term.is_term() => {
+                if let Ok(_guard) = self.lock.lock() {
+                    let _ = self.term.clear_screen();
+                }
+            }
+            Message::BuildOk { .. }
+            | Message::BuildFailed { .. }
+            | Message::BuildCancelled { .. }
+            | Message::Shutdown { .. }
+            | Message::Exit { .. } => self.stop_spinner(),
+            _ => {}
+        }
+    }
+
+    /// Terminal effects that follow a message: the spinner while a build runs, the bell on
+    /// failures (`--bell`).
+    fn after(&self, message: &Message) {
+        match message {
+            Message::BuildStarted { build, .. }
+                if self.term.is_term() && self.output.verbosity != Verbosity::Quiet =>
+            {
+                let spinner = Spinner::start(
+                    self.term.clone(),
+                    Arc::clone(&self.lock),
+                    format!("building {build}"),
+                );
+                if let Ok(mut slot) = self.spinner.lock() {
+                    *slot = spinner;
+                }
+            }
+            Message::BuildFailed { .. }
+            | Message::RolledBack { .. }
+            | Message::GenerationExited {
+                requested: false, ..
+            } if self.output.bell => {
+                if let Ok(_guard) = self.lock.lock() {
+                    let _ = write!(&self.term, "\x07");
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn stop_spinner(&self) {
+        let spinner = self.spinner.lock().ok().and_then(|mut slot| slot.take());
+        if let Some(spinner) = spinner {
+            spinner.stop();
+        }
+    }
+
+    /// The build's own lines, verbatim (so `file:line:col` stays clickable), between rules, so
+    /// they stand apart from the app's log. Shown even with -q when the build failed.
+    fn block(&self, lines: &[String], failed: bool) {
+        if lines.is_empty() || (!failed && self.output.verbosity < Verbosity::Verbose) {
+            return;
+        }
+        let rule = Style::new().dim().apply_to("─".repeat(60));
+        let mut text = format!("{rule}\n");
+        for line in lines {
+            text.push_str(line);
+            text.push('\n');
+        }
+        text.push_str(&rule.to_string());
+        if let Ok(_guard) = self.lock.lock() {
+            let _ = writeln!(&self.term, "{text}");
+        }
     }
 
     /// Clears the screen (the `c` key); a no-op for JSON output or a non-terminal.
@@ -232,19 +343,21 @@ fn human_of(message: &Message) -> (Level, String) {
             strategy,
             build,
             run,
+            ..
         } => {
             let config = match config {
-                Some(path) => path.display().to_string(),
-                None => "no config file".to_string(),
+                Some(path) if path.parent() == Some(root) => String::new(),
+                Some(path) => format!(" ({})", path.display()),
+                None => " (no config file)".to_string(),
             };
             let build = match build {
-                Some(cmd) => format!("build `{cmd}`, "),
+                Some(cmd) => format!("build `{cmd}` · "),
                 None => String::new(),
             };
             (
                 Level::Step,
                 format!(
-                    "{} {} in {} ({config}): {build}run `{run}`, {} swaps",
+                    "{} {} · {}{config} · {build}run `{run}` · {}",
                     env!("CARGO_PKG_NAME"),
                     env!("CARGO_PKG_VERSION"),
                     root.display(),
@@ -318,6 +431,10 @@ fn human_of(message: &Message) -> (Level, String) {
                 generation_word(*serving)
             ),
         ),
+        BuildOutput { build, lines, .. } => (
+            Level::Detail,
+            format!("build {build} printed {} lines", lines.len()),
+        ),
         GenerationStarted {
             generation, pid, ..
         } => (
@@ -381,6 +498,13 @@ fn human_of(message: &Message) -> (Level, String) {
             ),
         ),
         Waiting => (Level::Step, "waiting for a change".to_string()),
+        Restarting { attempt, delay } => (
+            Level::Warn,
+            format!(
+                "restarting in {} (attempt {attempt}; the delay doubles up to 30s while it keeps exiting)",
+                format_duration(*delay)
+            ),
+        ),
         Paused { paused: true } => (
             Level::Warn,
             "paused: changes are noted, nothing builds (p resumes)".to_string(),
@@ -412,6 +536,7 @@ fn json_of(message: &Message) -> Value {
             root,
             config,
             strategy,
+            ready,
             build,
             run,
         } => json!({
@@ -420,6 +545,7 @@ fn json_of(message: &Message) -> Value {
             "root": root,
             "config": config,
             "strategy": strategy_name(*strategy),
+            "ready": ready,
             "build": build,
             "run": run,
         }),
@@ -454,6 +580,16 @@ fn json_of(message: &Message) -> Value {
             "duration_ms": ms(duration),
             "status": status,
             "serving": serving,
+        }),
+        BuildOutput {
+            build,
+            lines,
+            failed,
+        } => json!({
+            "event": "build_output",
+            "build": build,
+            "failed": failed,
+            "lines": lines,
         }),
         GenerationStarted {
             generation,
@@ -514,6 +650,11 @@ fn json_of(message: &Message) -> Value {
             json!({"event": "rolled_back", "failed": failed, "kept": kept})
         }
         Waiting => json!({"event": "waiting"}),
+        Restarting { attempt, delay } => json!({
+            "event": "restarting",
+            "attempt": attempt,
+            "delay_ms": ms(delay),
+        }),
         Paused { paused } => json!({"event": "paused", "paused": paused}),
         Help { text } => json!({"event": "help", "text": text}),
         Shutdown { signal } => json!({"event": "shutdown", "signal": signal}),

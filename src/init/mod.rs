@@ -1,0 +1,138 @@
+//! `hotdev init`: detect the project in a directory and write a `.hotdev.toml` that works as
+//! is, then say what was detected and what to do next.
+//!
+//! `detect` reads the project, `template` renders the file; this module only decides where
+//! to write and talks to the user (on stderr, like every status line). It never overwrites a
+//! config without `--force`.
+
+pub mod cargo;
+pub mod detect;
+pub mod template;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use console::Style;
+
+use crate::Failure;
+use crate::cli::Cli;
+use crate::config::FILE_NAME;
+
+/// Runs `hotdev init` in `cwd` (or `-C DIR`); writes `--config PATH` instead of `.hotdev.toml`
+/// when given.
+pub fn run(cli: &Cli, cwd: &Path, force: bool) -> Result<(), Failure> {
+    let dir = match &cli.directory {
+        Some(dir) => cwd.join(dir),
+        None => cwd.to_path_buf(),
+    };
+    if !dir.is_dir() {
+        return Err(Failure::usage(format!(
+            "`{}` is not a directory",
+            dir.display()
+        )));
+    }
+    let target = match &cli.config {
+        Some(path) => dir.join(path),
+        None => dir.join(FILE_NAME),
+    };
+    let shown = shown(cwd, &target);
+    if target.exists() && !force {
+        let again = next_command(cli);
+        return Err(Failure::usage(format!(
+            "`{}` already exists; hotdev init does not overwrite it\n  hint: run `{again} init --force` to replace it, or `{again} config` to see what it sets",
+            shown.display()
+        )));
+    }
+
+    let plan = detect::detect(&dir);
+    let text = template::render(&plan);
+    std::fs::write(&target, text)
+        .map_err(|e| Failure::runtime(format!("cannot write `{}`: {e}", shown.display())))?;
+
+    let mut say = Say::stderr();
+    say.info(&format!("detected {}", plan.detected));
+    let mut wrote = format!("wrote {}", shown.display());
+    if let Some(build) = &plan.build {
+        wrote.push_str(&format!(": build `{build}`"));
+    }
+    if let Some(run) = &plan.run {
+        let sep = if plan.build.is_some() { "," } else { ":" };
+        wrote.push_str(&format!("{sep} run `{run}`"));
+    }
+    say.good(&wrote);
+    for tool in &plan.tools {
+        if which::which(tool).is_err() {
+            say.warn(&format!(
+                "`{tool}` is not on PATH: install it before running hotdev"
+            ));
+        }
+    }
+    for warning in &plan.warnings {
+        say.warn(warning);
+    }
+    let next = next_command(cli);
+    if plan.run.is_some() {
+        say.info(&format!("next: run `{next}`"));
+    } else {
+        say.info(&format!(
+            "next: write the run command in {}, then run `{next}`",
+            shown.display()
+        ));
+    }
+    Ok(())
+}
+
+/// `hotdev` with the `-C` and `-c` the user gave, to run next.
+fn next_command(cli: &Cli) -> String {
+    let mut next = String::from("hotdev");
+    if let Some(dir) = &cli.directory {
+        next.push_str(&format!(
+            " -C {}",
+            shell_words::quote(&dir.to_string_lossy())
+        ));
+    }
+    if let Some(config) = &cli.config {
+        next.push_str(&format!(
+            " -c {}",
+            shell_words::quote(&config.to_string_lossy())
+        ));
+    }
+    next
+}
+
+/// The path relative to the working directory when it is inside it.
+fn shown(cwd: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(cwd)
+        .map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
+}
+
+/// Status lines in hotdev's style (`hotdev ▸`, `hotdev ✓`, `hotdev !`), coloured only on a
+/// terminal that wants colour.
+struct Say {
+    out: std::io::Stderr,
+}
+
+impl Say {
+    fn stderr() -> Self {
+        Say {
+            out: std::io::stderr(),
+        }
+    }
+
+    fn line(&mut self, glyph: &str, style: Style, text: &str) {
+        let prefix = style.for_stderr().apply_to(format!("hotdev {glyph}"));
+        let _ = writeln!(self.out, "{prefix} {text}");
+    }
+
+    fn info(&mut self, text: &str) {
+        self.line("▸", Style::new().cyan(), text);
+    }
+
+    fn good(&mut self, text: &str) {
+        self.line("✓", Style::new().green(), text);
+    }
+
+    fn warn(&mut self, text: &str) {
+        self.line("!", Style::new().yellow(), text);
+    }
+}

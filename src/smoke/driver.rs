@@ -1,0 +1,566 @@
+//! The smoke run's rules as a state machine: it is fed the child's events and the results of
+//! the session's probes and timers, and answers with what to do next. No I/O and no clock
+//! reads: the time of each input is passed in, so every rule is a unit test.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::event::{Event, Kind};
+use super::exit;
+
+/// How the run decides that a generation is ready.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadyBy {
+    /// The configured readiness check (`generation_ready`).
+    Event,
+    /// No readiness configured: `--check URL` answering 2xx.
+    Check,
+    /// Neither: still running after a short settle time.
+    Settle,
+}
+
+impl ReadyBy {
+    pub fn describe(self) -> &'static str {
+        match self {
+            ReadyBy::Event => "the configured readiness check",
+            ReadyBy::Check => "--check answering 2xx (no readiness configured)",
+            ReadyBy::Settle => "still running after the settle time (no readiness, no --check)",
+        }
+    }
+}
+
+/// Something the session reports back to the driver.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// The child said `started`: how readiness is decided from now on.
+    Begin {
+        strategy: String,
+        ready_by: ReadyBy,
+    },
+    Event(Event),
+    /// A `Probe` ended: `Ok` when the URL answered 2xx.
+    Probe {
+        generation: u64,
+        result: Result<(), String>,
+    },
+    /// A `Settle` timer ran out.
+    Settled {
+        generation: u64,
+    },
+    /// The change of reload `step` was not seen by the watcher in time.
+    ChangeTimedOut {
+        step: usize,
+        after: Duration,
+    },
+    /// The child hotdev exited (its code, `None` for a signal).
+    ChildExited {
+        code: Option<i32>,
+    },
+    /// `--timeout` ran out.
+    TimedOut {
+        after: Duration,
+    },
+    /// smoke itself got SIGINT/SIGTERM/SIGHUP.
+    Interrupted {
+        signal: i32,
+        name: String,
+    },
+    /// The session cannot go on (e.g. no file to touch): fail the current step.
+    Abort {
+        code: u8,
+        reason: String,
+    },
+}
+
+/// What the session must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Do {
+    /// Change the touched file for reload `step` (1-based) and arm the change timer.
+    Touch { step: usize },
+    /// GET `--check` until it answers 2xx, for at most `within`.
+    Probe { generation: u64, within: Duration },
+    /// Report `Settled` after the settle time.
+    Settle { generation: u64 },
+    /// Start the request loop on `--check`.
+    StartLoad,
+    /// Print the line of step `index`: it has just passed or failed.
+    Report { index: usize },
+    /// Stop: restore the file, stop the child, look for leftovers.
+    Shutdown,
+}
+
+/// How a step ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    NotRun,
+    Running,
+    Passed,
+    Failed { code: u8, reason: String },
+}
+
+/// One step of the run: `start`, `reload N`, `shutdown`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub name: String,
+    pub outcome: Outcome,
+    pub build: Option<u64>,
+    pub build_ms: Option<u64>,
+    pub generation: Option<u64>,
+    /// From `build_ok` to the new generation's start (or reload), child clock.
+    pub swap_ms: Option<u64>,
+    /// From the generation's start to ready.
+    pub ready_ms: Option<u64>,
+    /// From the step's start (the touch) to its end, smoke's clock.
+    pub total_ms: Option<u64>,
+    pub requests_ok: u64,
+    pub requests_failed: u64,
+}
+
+impl Step {
+    pub fn new(name: String) -> Step {
+        Step {
+            name,
+            outcome: Outcome::NotRun,
+            build: None,
+            build_ms: None,
+            generation: None,
+            swap_ms: None,
+            ready_ms: None,
+            total_ms: None,
+            requests_ok: 0,
+            requests_failed: 0,
+        }
+    }
+}
+
+/// How long `--check` may take to answer after a generation is ready by `ReadyBy::Event`.
+pub const VERIFY_WITHIN: Duration = Duration::from_secs(5);
+/// How long `--check` may take to answer when it is the readiness check.
+pub const CHECK_READY_WITHIN: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wait {
+    /// For the child's `started`.
+    Started,
+    /// For the change, the build and the new generation (or reload).
+    Swap {
+        base: Option<u64>,
+        change_seen: bool,
+        build_ok_ts: Option<u64>,
+    },
+    /// For the generation to be ready; `at` is when it started (smoke clock).
+    Ready {
+        generation: u64,
+        at: Duration,
+    },
+    /// For `--check` after the generation said it was ready.
+    Verify {
+        generation: u64,
+    },
+    ShuttingDown,
+}
+
+pub struct Driver {
+    reloads: usize,
+    has_check: bool,
+    strategy: String,
+    ready_by: ReadyBy,
+    steps: Vec<Step>,
+    current: usize,
+    step_started: Duration,
+    wait: Wait,
+    serving: Option<u64>,
+    last_error: Option<String>,
+    /// Process groups seen (`build_started`/`generation_started`) and what they were.
+    groups: BTreeMap<i32, String>,
+}
+
+impl Driver {
+    pub fn new(reloads: usize, has_check: bool) -> Driver {
+        let mut steps = vec![Step::new("start".into())];
+        steps.extend((1..=reloads).map(|i| Step::new(format!("reload {i}"))));
+        steps[0].outcome = Outcome::Running;
+        Driver {
+            reloads,
+            has_check,
+            strategy: String::new(),
+            ready_by: ReadyBy::Settle,
+            steps,
+            current: 0,
+            step_started: Duration::ZERO,
+            wait: Wait::Started,
+            serving: None,
+            last_error: None,
+            groups: BTreeMap::new(),
+        }
+    }
+
+    /// The start and reload steps (the session adds `shutdown`).
+    pub fn steps(&self) -> &[Step] {
+        &self.steps
+    }
+
+    pub fn into_steps(self) -> Vec<Step> {
+        self.steps
+    }
+
+    pub fn ready_by(&self) -> ReadyBy {
+        self.ready_by
+    }
+
+    /// Every process group the child reported, with a label (`generation 2`, `build 3`).
+    pub fn groups(&self) -> &BTreeMap<i32, String> {
+        &self.groups
+    }
+
+    /// The first failure so far, if any.
+    pub fn failure(&self) -> Option<(u8, &str)> {
+        self.steps.iter().find_map(|s| match &s.outcome {
+            Outcome::Failed { code, reason } => Some((*code, reason.as_str())),
+            _ => None,
+        })
+    }
+
+    /// Records the request counts of step `index`'s window; failed requests fail a step that
+    /// had passed (exit 5). Returns whether the step newly failed.
+    pub fn record_requests(&mut self, index: usize, ok: u64, failed: u64, sample: &str) -> bool {
+        let Some(step) = self.steps.get_mut(index) else {
+            return false;
+        };
+        step.requests_ok = ok;
+        step.requests_failed = failed;
+        if failed == 0 || step.outcome != Outcome::Passed {
+            return false;
+        }
+        step.outcome = Outcome::Failed {
+            code: exit::REQUESTS,
+            reason: format!("{failed} of {} requests failed, e.g. {sample}", ok + failed),
+        };
+        true
+    }
+
+    pub fn step(&mut self, at: Duration, input: Input) -> Vec<Do> {
+        let mut out = Vec::new();
+        match input {
+            Input::Begin { strategy, ready_by } => {
+                self.strategy = strategy;
+                self.ready_by = ready_by;
+                if self.wait == Wait::Started {
+                    self.wait = Wait::Swap {
+                        base: None,
+                        change_seen: true,
+                        build_ok_ts: None,
+                    };
+                }
+            }
+            Input::Event(event) => self.on_event(at, event, &mut out),
+            Input::Probe { generation, result } => match (self.wait, result) {
+                (
+                    Wait::Ready {
+                        generation: g,
+                        at: since,
+                    },
+                    Ok(()),
+                ) if g == generation => {
+                    self.current_step().ready_ms = Some(millis(at.saturating_sub(since)));
+                    self.complete(at, &mut out);
+                }
+                (Wait::Ready { generation: g, .. }, Err(e)) if g == generation => {
+                    let reason = format!(
+                        "generation {g} never answered --check with 2xx within {}s: {e}",
+                        CHECK_READY_WITHIN.as_secs()
+                    );
+                    self.fail(exit::NOT_READY, reason, &mut out);
+                }
+                (Wait::Verify { generation: g }, Ok(())) if g == generation => {
+                    self.complete(at, &mut out)
+                }
+                (Wait::Verify { generation: g }, Err(e)) if g == generation => {
+                    let reason = format!("generation {g} is ready but --check failed: {e}");
+                    self.fail(exit::REQUESTS, reason, &mut out);
+                }
+                _ => {}
+            },
+            Input::Settled { generation } => {
+                if let Wait::Ready {
+                    generation: g,
+                    at: since,
+                } = self.wait
+                    && g == generation
+                {
+                    self.current_step().ready_ms = Some(millis(at.saturating_sub(since)));
+                    self.complete(at, &mut out);
+                }
+            }
+            Input::ChangeTimedOut { step, after } => {
+                if let Wait::Swap {
+                    change_seen: false, ..
+                } = self.wait
+                    && step == self.current
+                {
+                    let reason = format!(
+                        "the change to the touched file did not reach hotdev's watcher within {}s: \
+                         is it watched? Name a watched file with --touch",
+                        after.as_secs()
+                    );
+                    self.fail(exit::USAGE, reason, &mut out);
+                }
+            }
+            Input::ChildExited { code } => {
+                if self.wait == Wait::ShuttingDown {
+                    return out;
+                }
+                let (exit_code, reason) = match (self.wait, code) {
+                    (Wait::Started, Some(2)) => (
+                        exit::USAGE,
+                        "hotdev refused to start (see its message above)".into(),
+                    ),
+                    (_, Some(c)) => (
+                        exit::INTERNAL,
+                        format!("hotdev exited unexpectedly (code {c})"),
+                    ),
+                    (_, None) => (exit::INTERNAL, "hotdev was killed by a signal".to_string()),
+                };
+                self.fail(exit_code, reason, &mut out);
+            }
+            Input::TimedOut { after } => {
+                let reason = format!(
+                    "timed out after {} waiting for {}",
+                    humantime::format_duration(after),
+                    self.waiting_for()
+                );
+                self.fail(exit::TIMEOUT, reason, &mut out);
+            }
+            Input::Interrupted { signal, name } => {
+                let code = 128u8.saturating_add(signal.clamp(0, 127) as u8);
+                self.fail(code, format!("interrupted by {name}"), &mut out);
+            }
+            Input::Abort { code, reason } => self.fail(code, reason, &mut out),
+        }
+        out
+    }
+
+    fn on_event(&mut self, at: Duration, event: Event, out: &mut Vec<Do>) {
+        match &event.kind {
+            Kind::BuildStarted { build, pid } => {
+                self.groups.insert(*pid, format!("build {build}"));
+            }
+            Kind::GenerationStarted { generation, pid } => {
+                self.groups.insert(*pid, format!("generation {generation}"));
+            }
+            Kind::Error { message } => self.last_error = Some(message.clone()),
+            _ => {}
+        }
+        if self.wait == Wait::ShuttingDown || self.wait == Wait::Started {
+            return;
+        }
+        match event.kind {
+            Kind::Change => {
+                if let Wait::Swap { change_seen, .. } = &mut self.wait {
+                    *change_seen = true;
+                }
+            }
+            Kind::BuildStarted { build, .. } => {
+                if let Wait::Swap { change_seen, .. } = &mut self.wait {
+                    // Without a `change` event (older children) a build is proof enough.
+                    *change_seen = true;
+                    self.current_step().build = Some(build);
+                }
+            }
+            Kind::BuildOk { build, duration_ms } => {
+                if let Wait::Swap { build_ok_ts, .. } = &mut self.wait {
+                    *build_ok_ts = Some(event.ts_ms);
+                    let step = self.current_step();
+                    step.build = Some(build);
+                    step.build_ms = Some(duration_ms);
+                }
+            }
+            Kind::BuildFailed {
+                build,
+                duration_ms,
+                status,
+            } => {
+                let step = self.current_step();
+                step.build = Some(build);
+                step.build_ms = Some(duration_ms);
+                let reason = format!("build {build} failed ({status}) after {duration_ms}ms");
+                self.fail(exit::BUILD, reason, out);
+            }
+            Kind::GenerationStarted { generation, .. } => {
+                if let Wait::Swap {
+                    base, build_ok_ts, ..
+                } = self.wait
+                    && base.is_none_or(|b| generation > b)
+                {
+                    let step = self.current_step();
+                    step.generation = Some(generation);
+                    step.swap_ms = build_ok_ts.map(|t| event.ts_ms.saturating_sub(t));
+                    self.serving = Some(generation);
+                    self.await_ready(at, generation, self.ready_by, out);
+                }
+            }
+            Kind::GenerationReloaded { generation } => {
+                if let Wait::Swap {
+                    build_ok_ts: Some(t),
+                    ..
+                } = self.wait
+                {
+                    let step = self.current_step();
+                    step.generation = Some(generation);
+                    step.swap_ms = Some(event.ts_ms.saturating_sub(t));
+                    // A reload in place sends no `generation_ready`.
+                    let by = if self.has_check {
+                        ReadyBy::Check
+                    } else {
+                        ReadyBy::Settle
+                    };
+                    self.await_ready(at, generation, by, out);
+                }
+            }
+            Kind::GenerationReady {
+                generation,
+                ready_ms,
+            } => {
+                if let Wait::Ready { generation: g, .. } = self.wait
+                    && g == generation
+                    && self.ready_by == ReadyBy::Event
+                {
+                    self.current_step().ready_ms = Some(ready_ms);
+                    if self.has_check {
+                        self.wait = Wait::Verify { generation };
+                        out.push(Do::Probe {
+                            generation,
+                            within: VERIFY_WITHIN,
+                        });
+                    } else {
+                        self.complete(at, out);
+                    }
+                }
+            }
+            Kind::GenerationNotReady { generation, reason } if self.concerns(generation) => {
+                let reason = format!("generation {generation} not ready: {reason}");
+                self.fail(exit::NOT_READY, reason, out);
+            }
+            Kind::GenerationExited {
+                generation,
+                status,
+                requested: false,
+            } if self.concerns(generation) => {
+                let reason = format!("generation {generation} exited on its own ({status})");
+                self.fail(exit::NOT_READY, reason, out);
+            }
+            Kind::RolledBack { failed } => {
+                let reason = format!("generation {failed} failed to take over (rolled back)");
+                self.fail(exit::NOT_READY, reason, out);
+            }
+            // `waiting` means nothing runs: after a good build (or at the start) the app
+            // could not be started.
+            Kind::Waiting if self.awaiting_start() => {
+                let reason = match self.last_error.take() {
+                    Some(e) => format!("the app did not start: {e}"),
+                    None => {
+                        "the app did not start: hotdev is waiting with nothing running".to_string()
+                    }
+                };
+                self.fail(exit::NOT_READY, reason, out);
+            }
+            _ => {}
+        }
+    }
+
+    fn awaiting_start(&self) -> bool {
+        match self.wait {
+            Wait::Swap { build_ok_ts, .. } => build_ok_ts.is_some() || self.current == 0,
+            _ => false,
+        }
+    }
+
+    /// Whether an event about `generation` matters now: the one serving or being awaited.
+    fn concerns(&self, generation: u64) -> bool {
+        match self.wait {
+            Wait::Ready { generation: g, .. } | Wait::Verify { generation: g } => g == generation,
+            _ => self.serving == Some(generation) || self.serving.is_none(),
+        }
+    }
+
+    fn await_ready(&mut self, at: Duration, generation: u64, by: ReadyBy, out: &mut Vec<Do>) {
+        self.wait = Wait::Ready { generation, at };
+        match by {
+            ReadyBy::Event => {}
+            ReadyBy::Check => out.push(Do::Probe {
+                generation,
+                within: CHECK_READY_WITHIN,
+            }),
+            ReadyBy::Settle => out.push(Do::Settle { generation }),
+        }
+    }
+
+    fn current_step(&mut self) -> &mut Step {
+        &mut self.steps[self.current]
+    }
+
+    fn complete(&mut self, at: Duration, out: &mut Vec<Do>) {
+        let started = self.step_started;
+        let step = self.current_step();
+        step.outcome = Outcome::Passed;
+        step.total_ms = Some(millis(at.saturating_sub(started)));
+        out.push(Do::Report {
+            index: self.current,
+        });
+        if self.current == 0 && self.has_check {
+            out.push(Do::StartLoad);
+        }
+        if self.current < self.reloads {
+            self.current += 1;
+            self.step_started = at;
+            self.steps[self.current].outcome = Outcome::Running;
+            self.wait = Wait::Swap {
+                base: self.serving,
+                change_seen: false,
+                build_ok_ts: None,
+            };
+            out.push(Do::Touch { step: self.current });
+        } else {
+            self.wait = Wait::ShuttingDown;
+            out.push(Do::Shutdown);
+        }
+    }
+
+    fn fail(&mut self, code: u8, reason: String, out: &mut Vec<Do>) {
+        if self.wait == Wait::ShuttingDown {
+            return;
+        }
+        self.current_step().outcome = Outcome::Failed { code, reason };
+        out.push(Do::Report {
+            index: self.current,
+        });
+        self.wait = Wait::ShuttingDown;
+        out.push(Do::Shutdown);
+    }
+
+    fn waiting_for(&self) -> String {
+        let what = match self.wait {
+            Wait::Started => "hotdev to start".to_string(),
+            Wait::Swap {
+                change_seen: false, ..
+            } => "the watcher to see the change".to_string(),
+            Wait::Swap {
+                build_ok_ts: None, ..
+            } => "the build".to_string(),
+            Wait::Swap { .. } if self.strategy == "signal" => "the reload".to_string(),
+            Wait::Swap { .. } => "the new generation to start".to_string(),
+            Wait::Ready { generation, .. } => format!("generation {generation} to be ready"),
+            Wait::Verify { .. } => "--check to answer".to_string(),
+            Wait::ShuttingDown => "the shutdown".to_string(),
+        };
+        format!("{what} ({})", self.steps[self.current].name)
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    d.as_millis() as u64
+}
+
+#[cfg(test)]
+#[path = "driver_tests.rs"]
+mod tests;

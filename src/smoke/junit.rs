@@ -1,0 +1,129 @@
+//! The `--junit` report: one `<testcase>` per step (start, each reload, shutdown), a
+//! `<failure>` with the reason and the tail of the app's output for the step that failed, and
+//! `<skipped>` for the steps an earlier failure prevented.
+
+use std::fmt::Write as _;
+
+use super::driver::Outcome;
+use super::summary::Run;
+
+pub fn render(run: &Run) -> String {
+    let failures = run
+        .steps
+        .iter()
+        .filter(|s| matches!(s.outcome, Outcome::Failed { .. }))
+        .count();
+    let skipped = run
+        .steps
+        .iter()
+        .filter(|s| matches!(s.outcome, Outcome::NotRun | Outcome::Running))
+        .count();
+    let secs = |ms: u64| format!("{:.3}", ms as f64 / 1000.0);
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"hotdev smoke\" tests=\"{}\" failures=\"{failures}\" time=\"{}\">",
+        run.steps.len(),
+        secs(run.duration_ms)
+    );
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"hotdev smoke\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{}\">",
+        run.steps.len(),
+        secs(run.duration_ms)
+    );
+    for step in &run.steps {
+        let _ = write!(
+            out,
+            "    <testcase classname=\"hotdev.smoke\" name=\"{}\" time=\"{}\"",
+            escape(&step.name),
+            secs(step.total_ms.unwrap_or(0))
+        );
+        match &step.outcome {
+            Outcome::Passed => out.push_str("/>\n"),
+            Outcome::NotRun | Outcome::Running => {
+                out.push_str(">\n      <skipped message=\"not run: an earlier step failed\"/>\n    </testcase>\n");
+            }
+            Outcome::Failed { code, reason } => {
+                let mut body = format!("{reason}\n");
+                if !run.tail.is_empty() {
+                    body.push_str("\nlast lines of the app's output:\n");
+                    for line in &run.tail {
+                        body.push_str(line);
+                        body.push('\n');
+                    }
+                }
+                let _ = write!(
+                    out,
+                    ">\n      <failure message=\"{}\" type=\"exit {code}\">{}</failure>\n    </testcase>\n",
+                    escape(reason),
+                    escape(&body)
+                );
+            }
+        }
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+/// Escapes text for XML attributes and content. Characters XML 1.0 cannot carry at all (most
+/// C0 controls, e.g. the ESC of colour codes in app output) become `\u{…}` text.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\t' | '\r' => {
+                let _ = write!(out, "&#{};", c as u32);
+            }
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::smoke::driver::Step;
+
+    #[test]
+    fn escape_handles_markup_quotes_and_control_characters() {
+        assert_eq!(
+            escape("a<b & \"c\" 'd'\x1b[31m"),
+            "a&lt;b &amp; &quot;c&quot; &apos;d&apos;\\u{1b}[31m"
+        );
+    }
+
+    #[test]
+    fn one_testcase_per_step_and_a_failure_with_the_tail() {
+        let mut passed = Step::new("start".into());
+        passed.outcome = Outcome::Passed;
+        let mut failed = Step::new("reload 1".into());
+        failed.outcome = Outcome::Failed {
+            code: 3,
+            reason: "build 2 failed (exit 1)".into(),
+        };
+        let run = Run {
+            steps: vec![passed, failed, Step::new("shutdown".into())],
+            ready_by: "x",
+            touched: None,
+            check: None,
+            duration_ms: 1500,
+            tail: vec!["main.go:3: syntax error <here>".into()],
+        };
+        let xml = render(&run);
+        assert_eq!(xml.matches("<testcase ").count(), 3);
+        assert!(xml.contains("<failure message=\"build 2 failed (exit 1)\" type=\"exit 3\">"));
+        assert!(xml.contains("syntax error &lt;here&gt;"));
+        assert!(xml.contains("<skipped "));
+    }
+}

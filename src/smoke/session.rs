@@ -1,0 +1,484 @@
+//! The thin shell of a smoke run: one loop that turns the child's lines, probe results, timers
+//! and signals into driver inputs and carries out what the driver asks; then the shutdown
+//! (stop the child, restore the file, look for leftovers) and the reports.
+
+use std::ffi::OsString;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::args::{self, SmokeArgs};
+use super::child::{self, Child, FromChild};
+use super::driver::{Do, Driver, Input, Outcome, ReadyBy, Step};
+use super::event::{Event, Kind, Line};
+use super::load::{self, Load, Url};
+use super::summary::{self, Run};
+use super::touch::{self, Touched};
+use super::{exit, junit};
+
+/// How long a change may take to reach the watcher (covers polling watchers).
+const CHANGE_WITHIN: Duration = Duration::from_secs(30);
+/// Without readiness and `--check`: a generation still running after this long counts as ready.
+const SETTLE: Duration = Duration::from_secs(1);
+/// With `--check`: requests run this long against each new generation before the next reload.
+const DWELL: Duration = Duration::from_millis(500);
+/// How long the child may take to stop everything after SIGTERM.
+const STOP_WITHIN: Duration = Duration::from_secs(30);
+/// How long the child's last output may take to arrive once it has exited.
+const DRAIN_WITHIN: Duration = Duration::from_secs(2);
+/// How long process groups may take to disappear once the child is gone.
+const GONE_WITHIN: Duration = Duration::from_secs(2);
+
+enum Msg {
+    Child(FromChild),
+    Probe {
+        generation: u64,
+        result: Result<(), String>,
+    },
+    Settled {
+        generation: u64,
+    },
+    TouchNow {
+        step: usize,
+    },
+    ChangeTimedOut {
+        step: usize,
+    },
+    Signal(i32),
+}
+
+struct Session {
+    args: SmokeArgs,
+    global: Vec<OsString>,
+    started: Instant,
+    tx: Sender<Msg>,
+    driver: Driver,
+    check: Option<Url>,
+    touched: Option<Touched>,
+    load: Option<Load>,
+    stop_probes: Arc<AtomicBool>,
+    child_exit: Option<Option<i32>>,
+    /// The driver asked to shut down.
+    stopping: bool,
+}
+
+pub fn run(args: &SmokeArgs, global: Vec<OsString>) -> u8 {
+    let check = match args.check.as_deref().map(Url::parse).transpose() {
+        Ok(check) => check,
+        Err(e) => return usage(&e),
+    };
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => return internal(&format!("cannot find the hotdev executable: {e}")),
+    };
+    let (tx, rx) = mpsc::channel();
+    let signals = match spawn_signal_source(tx.clone()) {
+        Ok(handle) => handle,
+        Err(e) => return internal(&format!("cannot handle signals: {e}")),
+    };
+    let child_tx = tx.clone();
+    let send = move |m: FromChild| child_tx.send(Msg::Child(m)).is_ok();
+    let child = match Child::spawn(&exe, &args::child_args(&global), send) {
+        Ok(child) => child,
+        Err(e) => return internal(&format!("cannot start {}: {e}", exe.display())),
+    };
+    let mut session = Session {
+        args: args.clone(),
+        global,
+        started: Instant::now(),
+        tx,
+        driver: Driver::new(args.reloads, check.is_some()),
+        check,
+        touched: None,
+        load: None,
+        stop_probes: Arc::new(AtomicBool::new(false)),
+        child_exit: None,
+        stopping: false,
+    };
+    session.run_loop(&rx);
+    let code = session.shutdown(&child, &rx);
+    signals.close();
+    code
+}
+
+impl Session {
+    fn at(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    fn run_loop(&mut self, rx: &Receiver<Msg>) {
+        let deadline = self.started + self.args.timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let input = match rx.recv_timeout(left) {
+                Ok(msg) => match self.input_of(msg) {
+                    Some(input) => input,
+                    None => continue,
+                },
+                Err(RecvTimeoutError::Timeout) => Input::TimedOut {
+                    after: self.args.timeout,
+                },
+                Err(RecvTimeoutError::Disconnected) => Input::Abort {
+                    code: exit::INTERNAL,
+                    reason: "lost contact with the child hotdev".into(),
+                },
+            };
+            self.feed(input);
+            if self.stopping {
+                return;
+            }
+        }
+    }
+
+    /// Feeds the driver and carries out its answers (`stopping` once it asks to shut down).
+    fn feed(&mut self, input: Input) {
+        let mut queue = vec![input];
+        while let Some(input) = queue.pop() {
+            let at = self.at();
+            for action in self.driver.step(at, input) {
+                match self.carry_out(action) {
+                    Ok(true) => self.stopping = true,
+                    Ok(false) => {}
+                    Err(abort) => queue.push(abort),
+                }
+            }
+        }
+    }
+
+    fn input_of(&mut self, msg: Msg) -> Option<Input> {
+        match msg {
+            Msg::Child(FromChild::Line(Line::Event(event))) => {
+                if let Kind::Started { .. } = &event.kind {
+                    let begin = self.begin(&event);
+                    // `Begin` (or the abort) first, then the event itself.
+                    self.feed(begin);
+                    if self.stopping {
+                        return None;
+                    }
+                }
+                Some(Input::Event(event))
+            }
+            Msg::Child(FromChild::Line(Line::Output(_))) => None,
+            Msg::Child(FromChild::Exited(code)) => {
+                self.child_exit = Some(code);
+                Some(Input::ChildExited { code })
+            }
+            Msg::Probe { generation, result } => Some(Input::Probe { generation, result }),
+            Msg::Settled { generation } => Some(Input::Settled { generation }),
+            Msg::TouchNow { step } => match self.touch(step) {
+                Ok(()) => None,
+                Err(reason) => Some(Input::Abort {
+                    code: exit::INTERNAL,
+                    reason,
+                }),
+            },
+            Msg::ChangeTimedOut { step } => Some(Input::ChangeTimedOut {
+                step,
+                after: CHANGE_WITHIN,
+            }),
+            Msg::Signal(signal) => Some(Input::Interrupted {
+                signal,
+                name: signal_name(signal),
+            }),
+        }
+    }
+
+    /// On the child's `started`: how readiness is decided, and which file to touch.
+    fn begin(&mut self, event: &Event) -> Input {
+        let Kind::Started {
+            root,
+            config,
+            strategy,
+            ready,
+        } = &event.kind
+        else {
+            unreachable!("begin is only called for `started`");
+        };
+        let configured = match ready {
+            Some(kind) => kind.is_some(),
+            None => {
+                config.as_deref().is_some_and(touch::config_names_readiness)
+                    || args::names_readiness(&self.global)
+            }
+        };
+        let ready_by = match (configured, self.check.is_some()) {
+            (true, _) => ReadyBy::Event,
+            (false, true) => ReadyBy::Check,
+            (false, false) => ReadyBy::Settle,
+        };
+        eprintln!("smoke: readiness: {}", ready_by.describe());
+        if self.args.reloads > 0 {
+            let cwd = std::env::current_dir().unwrap_or_else(|_| root.clone());
+            let picked = touch::pick(self.args.touch.as_deref(), &cwd, root, config.as_deref())
+                .and_then(|path| {
+                    Touched::new(path.clone())
+                        .map_err(|e| format!("cannot read {}: {e}", path.display()))
+                });
+            match picked {
+                Ok(touched) => {
+                    eprintln!(
+                        "smoke: each reload appends a newline to {} (restored at the end)",
+                        touched.path().display()
+                    );
+                    self.touched = Some(touched);
+                }
+                Err(reason) => {
+                    return Input::Abort {
+                        code: exit::USAGE,
+                        reason,
+                    };
+                }
+            }
+        }
+        Input::Begin {
+            strategy: strategy.clone(),
+            ready_by,
+        }
+    }
+
+    /// Carries out one action; `Ok(true)` for `Shutdown`, `Err(input)` to feed back a failure.
+    fn carry_out(&mut self, action: Do) -> Result<bool, Input> {
+        match action {
+            Do::Touch { step } => {
+                let delay = if self.load.is_some() {
+                    DWELL
+                } else {
+                    Duration::ZERO
+                };
+                after(delay, self.tx.clone(), Msg::TouchNow { step });
+            }
+            Do::Probe { generation, within } => {
+                let Some(url) = self.check.clone() else {
+                    return Ok(false);
+                };
+                let (tx, stop) = (self.tx.clone(), self.stop_probes.clone());
+                spawn_named("smoke-probe", move || {
+                    let result = load::probe(&url, within, &stop);
+                    let _ = tx.send(Msg::Probe { generation, result });
+                });
+            }
+            Do::Settle { generation } => {
+                after(SETTLE, self.tx.clone(), Msg::Settled { generation });
+            }
+            Do::StartLoad => {
+                if let Some(url) = self.check.clone() {
+                    match Load::start(url, self.args.reloads + 1) {
+                        Ok(load) => self.load = Some(load),
+                        Err(e) => {
+                            return Err(Input::Abort {
+                                code: exit::INTERNAL,
+                                reason: format!("cannot start the request loop: {e}"),
+                            });
+                        }
+                    }
+                }
+            }
+            Do::Report { index } => {
+                eprintln!("{}", summary::step_line(&self.driver.steps()[index]));
+            }
+            Do::Shutdown => return Ok(true),
+        }
+        Ok(false)
+    }
+
+    fn touch(&mut self, step: usize) -> Result<(), String> {
+        let Some(touched) = self.touched.as_mut() else {
+            return Err("no file to touch".into());
+        };
+        if let Some(load) = &self.load {
+            load.set_window(step);
+        }
+        touched
+            .change(step)
+            .map_err(|e| format!("cannot change {}: {e}", touched.path().display()))?;
+        after(CHANGE_WITHIN, self.tx.clone(), Msg::ChangeTimedOut { step });
+        Ok(())
+    }
+
+    /// Stops everything, restores the file, checks for leftovers, prints and writes reports.
+    fn shutdown(mut self, child: &Child, rx: &Receiver<Msg>) -> u8 {
+        let began = Instant::now();
+        self.stop_probes.store(true, Ordering::Relaxed);
+        let windows = self.load.take().map(Load::finish).unwrap_or_default();
+        for (index, window) in windows.iter().enumerate() {
+            let sample = window.errors.join("; ");
+            if self
+                .driver
+                .record_requests(index, window.ok, window.failed, &sample)
+            {
+                eprintln!("{}", summary::step_line(&self.driver.steps()[index]));
+            }
+        }
+        let interrupted = self.driver.failure().is_some_and(|(code, _)| code >= 128);
+        let mut shutdown = Step::new("shutdown".into());
+        let mut problems: Vec<(u8, String)> = Vec::new();
+        if interrupted {
+            self.restore(&mut problems);
+        }
+        if self.child_exit.is_none() {
+            child.terminate();
+            let deadline = Instant::now() + STOP_WITHIN;
+            while self.child_exit.is_none() {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match rx.recv_timeout(left) {
+                    Ok(Msg::Child(FromChild::Exited(code))) => self.child_exit = Some(code),
+                    Ok(Msg::Child(FromChild::Line(Line::Event(event)))) => {
+                        // Still tracks process groups started late.
+                        let _ = self.driver.step(self.at(), Input::Event(event));
+                    }
+                    Ok(Msg::Signal(_)) => break, // asked twice: no more grace
+                    Ok(_) => {}
+                    Err(_) => break,
+                }
+            }
+            if self.child_exit.is_none() {
+                child.kill();
+                problems.push((
+                    exit::LEFT_BEHIND,
+                    format!(
+                        "hotdev did not stop within {}s of SIGTERM: killed",
+                        STOP_WITHIN.as_secs()
+                    ),
+                ));
+            } else if let Some(Some(code)) = self.child_exit
+                && code != 0
+            {
+                problems.push((
+                    exit::INTERNAL,
+                    format!("hotdev exited with code {code} when asked to stop"),
+                ));
+            }
+        }
+        if !interrupted {
+            self.restore(&mut problems);
+        }
+        child.drain(DRAIN_WITHIN);
+        let groups = self.driver.groups().clone();
+        let mut alive = child::alive_groups(groups.keys().copied());
+        let gone_by = Instant::now() + GONE_WITHIN;
+        while !alive.is_empty() && Instant::now() < gone_by {
+            thread::sleep(Duration::from_millis(50));
+            alive = child::alive_groups(alive);
+        }
+        if !alive.is_empty() {
+            let names: Vec<String> = alive
+                .iter()
+                .map(|pgid| format!("process group {pgid} ({})", groups[pgid]))
+                .collect();
+            alive.iter().for_each(|&pgid| child::kill_group(pgid));
+            problems.push((
+                exit::LEFT_BEHIND,
+                format!(
+                    "left behind after the stop: {} (killed now)",
+                    names.join(", ")
+                ),
+            ));
+        }
+        shutdown.total_ms = Some(began.elapsed().as_millis() as u64);
+        shutdown.outcome = match problems.into_iter().next() {
+            None => Outcome::Passed,
+            Some((code, reason)) => Outcome::Failed { code, reason },
+        };
+        eprintln!("{}", summary::step_line(&shutdown));
+
+        let url = self.args.check.clone();
+        let ready_by = self.driver.ready_by().describe();
+        let mut steps = self.driver.into_steps();
+        steps.push(shutdown);
+        let run = Run {
+            steps,
+            ready_by,
+            touched: self.touched.as_ref().map(|t| t.path().to_path_buf()),
+            check: url,
+            duration_ms: self.started.elapsed().as_millis() as u64,
+            tail: child.tail.lines(),
+        };
+        finish(&run, &self.args)
+    }
+
+    fn restore(&mut self, problems: &mut Vec<(u8, String)>) {
+        if let Some(touched) = self.touched.as_mut()
+            && let Err(e) = touched.restore()
+        {
+            problems.push((
+                exit::INTERNAL,
+                format!("cannot restore {}: {e}", touched.path().display()),
+            ));
+        }
+    }
+}
+
+/// Prints the table, writes the reports, returns the exit code.
+fn finish(run: &Run, args: &SmokeArgs) -> u8 {
+    // The app's output was streamed as it came (`app| `); the reports keep its tail.
+    let mut code = run.code();
+    eprintln!("{}", summary::table(run));
+    let writes = [
+        (args.report.as_ref(), {
+            let mut text =
+                serde_json::to_string_pretty(&summary::json_report(run)).unwrap_or_default();
+            text.push('\n');
+            text
+        }),
+        (args.junit.as_ref(), junit::render(run)),
+    ];
+    for (path, text) in writes {
+        if let Some(path) = path
+            && let Err(e) = std::fs::write(path, text)
+        {
+            eprintln!("smoke: error: cannot write {}: {e}", path.display());
+            if code == exit::PASSED {
+                code = exit::INTERNAL;
+            }
+        }
+    }
+    code
+}
+
+fn usage(message: &str) -> u8 {
+    eprintln!("hotdev: error: {message}");
+    exit::USAGE
+}
+
+fn internal(message: &str) -> u8 {
+    eprintln!("hotdev: error: {message}");
+    exit::INTERNAL
+}
+
+fn signal_name(signal: i32) -> String {
+    nix::sys::signal::Signal::try_from(signal)
+        .map(|s| s.as_str().to_string())
+        .unwrap_or_else(|_| format!("signal {signal}"))
+}
+
+fn after(delay: Duration, tx: Sender<Msg>, msg: Msg) {
+    spawn_named("smoke-timer", move || {
+        thread::sleep(delay);
+        let _ = tx.send(msg);
+    });
+}
+
+fn spawn_named(name: &str, f: impl FnOnce() + Send + 'static) {
+    if let Err(e) = thread::Builder::new().name(name.into()).spawn(f) {
+        eprintln!("smoke: error: cannot start a thread: {e}");
+    }
+}
+
+/// SIGINT, SIGTERM and SIGHUP end the run: restore the file, stop the child, report.
+fn spawn_signal_source(tx: Sender<Msg>) -> std::io::Result<signal_hook::iterator::Handle> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
+    let handle = signals.handle();
+    thread::Builder::new()
+        .name("smoke-signals".into())
+        .spawn(move || {
+            for signal in signals.forever() {
+                if tx.send(Msg::Signal(signal)).is_err() {
+                    break;
+                }
+            }
+        })?;
+    Ok(handle)
+}

@@ -1,0 +1,526 @@
+//! The subcommands around the reload loop, driven through the real binary in temp dirs:
+//! `init`, `config`, `schema`, `man`, `completions`.
+//!
+//! Generated files committed to the repository (completions/, doc/hotdev.1,
+//! hotdev.schema.json) must match what the binary prints. After changing the CLI or the config
+//! file types, regenerate them all with:
+//!
+//!     HOTDEV_BLESS=1 cargo test --test cli committed
+//!
+//! and commit the result.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill, killpg};
+use nix::unistd::Pid;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+fn hotdev() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hotdev"));
+    command
+        .env("NO_COLOR", "1")
+        .env_remove("CARGO_TARGET_DIR")
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs hotdev with `args` in `dir` and returns its output (bounded: these commands never
+/// wait on anything but the file system and `cargo metadata`).
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    hotdev()
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run hotdev {args:?}: {e}"))
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Asserts success and returns stdout; shows stderr otherwise.
+fn ok(output: Output, what: &str) -> String {
+    assert!(
+        output.status.success(),
+        "{what} failed with {}\nstdout:\n{}\nstderr:\n{}",
+        output.status,
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    text(&output.stdout)
+}
+
+fn temp_dir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("hotdev-cli-")
+        .tempdir()
+        .unwrap_or_else(|e| panic!("cannot create a temp dir: {e}"))
+}
+
+fn write(path: &Path, contents: &str) {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("mkdir {parent:?}: {e}"));
+    }
+    std::fs::write(path, contents).unwrap_or_else(|e| panic!("write {path:?}: {e}"));
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {path:?}: {e}"))
+}
+
+/// A directory of stand-in programs (`npm`, `python3`) so that `hotdev config`, which checks
+/// that the run command is on PATH, does not depend on what this machine has installed.
+fn fake_tools(dir: &Path, names: &[&str]) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("fake-bin");
+    for name in names {
+        let path = bin.join(name);
+        write(&path, "#!/bin/sh\nexit 0\n");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+            .unwrap_or_else(|e| panic!("chmod {path:?}: {e}"));
+    }
+    let path = std::env::var("PATH").unwrap_or_default();
+    format!("{}:{path}", bin.display())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Committed generated files
+
+/// Compares `generated` with the committed file, or rewrites it with `HOTDEV_BLESS=1`.
+fn assert_committed(relative: &str, generated: &str, how: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
+    if std::env::var_os("HOTDEV_BLESS").is_some_and(|v| v == "1") {
+        write(&path, generated);
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    if committed != generated {
+        let line = committed
+            .lines()
+            .zip(generated.lines())
+            .position(|(a, b)| a != b)
+            .map_or_else(
+                || "the files differ in length".to_owned(),
+                |i| format!("first difference on line {}", i + 1),
+            );
+        panic!(
+            "{relative} is out of date ({line}).\nRegenerate it with `{how}`, or every generated file with\n  HOTDEV_BLESS=1 cargo test --test cli committed\nand commit the result."
+        );
+    }
+}
+
+#[test]
+fn committed_completions_are_current() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shells = [
+        ("bash", "completions/hotdev.bash"),
+        ("zsh", "completions/_hotdev"),
+        ("fish", "completions/hotdev.fish"),
+        ("powershell", "completions/_hotdev.ps1"),
+        ("elvish", "completions/hotdev.elv"),
+    ];
+    for (shell, file) in shells {
+        let script = ok(run_in(here, &["completions", shell]), shell);
+        assert!(script.contains("hotdev"), "{shell}: {script}");
+        assert_committed(
+            file,
+            &script,
+            &format!("cargo run -- completions {shell} > {file}"),
+        );
+    }
+}
+
+#[test]
+fn committed_man_page_is_current() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let page = ok(run_in(here, &["man"]), "man");
+    assert!(page.contains(".TH hotdev 1"), "{page}");
+    for section in ["SYNOPSIS", "OPTIONS", "EXIT STATUS", "FILES"] {
+        assert!(page.contains(&format!(".SH {section}")), "no {section}");
+    }
+    assert_committed("doc/hotdev.1", &page, "cargo run -- man > doc/hotdev.1");
+}
+
+#[test]
+fn committed_schema_is_current() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let schema = ok(run_in(here, &["schema"]), "schema");
+    let parsed: serde_json::Value =
+        serde_json::from_str(&schema).unwrap_or_else(|e| panic!("not JSON: {e}"));
+    assert!(parsed["definitions"]["RunFile"].is_object(), "{schema}");
+    assert_committed(
+        "hotdev.schema.json",
+        &schema,
+        "cargo run -- schema > hotdev.schema.json",
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// init
+
+/// Runs `hotdev init` in `dir`, expects success, returns (stderr, written file).
+fn init(dir: &Path) -> (String, String) {
+    let output = run_in(dir, &["init"]);
+    let stderr = text(&output.stderr);
+    ok(output, "hotdev init");
+    (stderr, read(&dir.join(".hotdev.toml")))
+}
+
+/// `hotdev config` on the written file, with `path` as PATH; returns its stdout.
+fn config_loads(dir: &Path, path: Option<&str>) -> String {
+    let mut command = hotdev();
+    command.arg("config").current_dir(dir);
+    if let Some(path) = path {
+        command.env("PATH", path);
+    }
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run hotdev config: {e}"));
+    ok(output, "hotdev config on the file init wrote")
+}
+
+#[test]
+fn init_go_module_builds_into_tmp_named_after_the_module() {
+    let dir = temp_dir();
+    write(
+        &dir.path().join("go.mod"),
+        "module github.com/someone/webapp/v2\n\ngo 1.19\n",
+    );
+    write(
+        &dir.path().join("main.go"),
+        "package main\n\nfunc main() {}\n",
+    );
+    let (stderr, file) = init(dir.path());
+    assert!(
+        file.contains("command = \"go build -o tmp/webapp .\""),
+        "{file}"
+    );
+    assert!(file.contains("command = \"tmp/webapp\""), "{file}");
+    assert!(file.contains("ignore = [\"tmp/**\"]"), "{file}");
+    assert!(
+        file.contains("extensions = [\"go\", \"mod\", \"sum\"]"),
+        "{file}"
+    );
+    assert!(
+        stderr.contains("detected Go module github.com/someone/webapp/v2"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("next: run `hotdev`"), "{stderr}");
+    let config = config_loads(dir.path(), None);
+    assert!(config.contains("command = \"tmp/webapp\""), "{config}");
+}
+
+#[test]
+fn init_cargo_package_runs_the_first_binary_from_cargo_metadata() {
+    let dir = temp_dir();
+    write(
+        &dir.path().join("Cargo.toml"),
+        "[package]\nname = \"tiny-server\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[[bin]]\nname = \"tiny\"\npath = \"src/main.rs\"\n\n[[bin]]\nname = \"admin\"\npath = \"src/admin.rs\"\n",
+    );
+    write(&dir.path().join("src/main.rs"), "fn main() {}\n");
+    write(&dir.path().join("src/admin.rs"), "fn main() {}\n");
+    let (stderr, file) = init(dir.path());
+    assert!(
+        file.contains("command = \"cargo build --bin tiny\""),
+        "{file}\n{stderr}"
+    );
+    assert!(file.contains("command = \"target/debug/tiny\""), "{file}");
+    assert!(file.contains("ignore = [\"target/**\"]"), "{file}");
+    assert!(
+        stderr.contains("several binaries: using tiny; the others are admin"),
+        "{stderr}"
+    );
+    config_loads(dir.path(), None);
+}
+
+#[test]
+fn init_node_package_runs_the_dev_script_without_a_build() {
+    let dir = temp_dir();
+    write(
+        &dir.path().join("package.json"),
+        r#"{ "name": "web", "scripts": { "start": "node server.js", "dev": "node --watch server.js" } }"#,
+    );
+    let (stderr, file) = init(dir.path());
+    assert!(file.contains("command = \"npm run dev\""), "{file}");
+    assert!(file.contains("ignore = [\"node_modules/**\"]"), "{file}");
+    assert!(file.contains("# [build]"), "{file}");
+    assert!(stderr.contains("detected Node.js package web"), "{stderr}");
+    let path = fake_tools(dir.path(), &["npm"]);
+    let config = config_loads(dir.path(), Some(&path));
+    assert!(config.contains("# [build]: none"), "{config}");
+}
+
+#[test]
+fn init_python_project_runs_app_py() {
+    let dir = temp_dir();
+    write(
+        &dir.path().join("pyproject.toml"),
+        "[project]\nname = \"svc\"\nversion = \"0.1.0\"\n",
+    );
+    write(&dir.path().join("app.py"), "print('hi')\n");
+    let (_, file) = init(dir.path());
+    assert!(file.contains("command = \"python3 app.py\""), "{file}");
+    let path = fake_tools(dir.path(), &["python3"]);
+    config_loads(dir.path(), Some(&path));
+}
+
+#[test]
+fn init_python_without_an_entry_point_leaves_a_commented_placeholder() {
+    let dir = temp_dir();
+    write(&dir.path().join("requirements.txt"), "flask\n");
+    let output = run_in(dir.path(), &["init"]);
+    let stderr = text(&output.stderr);
+    ok(output, "hotdev init");
+    let file = read(&dir.path().join(".hotdev.toml"));
+    assert!(file.contains("# command = \"python3 app.py\""), "{file}");
+    assert!(stderr.contains("write the run command"), "{stderr}");
+}
+
+#[test]
+fn init_refuses_to_overwrite_without_force() {
+    let dir = temp_dir();
+    write(&dir.path().join("go.mod"), "module example.com/app\n");
+    let existing = "[run]\ncommand = \"mine\"\n";
+    write(&dir.path().join(".hotdev.toml"), existing);
+
+    let refused = run_in(dir.path(), &["init"]);
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    let stderr = text(&refused.stderr);
+    assert!(stderr.contains("already exists"), "{stderr}");
+    assert!(stderr.contains("hotdev init --force"), "{stderr}");
+    assert_eq!(read(&dir.path().join(".hotdev.toml")), existing);
+
+    ok(
+        run_in(dir.path(), &["init", "--force"]),
+        "hotdev init --force",
+    );
+    let file = read(&dir.path().join(".hotdev.toml"));
+    assert!(file.contains("go build -o tmp/app ."), "{file}");
+}
+
+#[test]
+fn init_writes_into_the_directory_of_dash_c() {
+    let dir = temp_dir();
+    write(&dir.path().join("svc/go.mod"), "module example.com/svc\n");
+    let output = run_in(dir.path(), &["-C", "svc", "init"]);
+    let stderr = text(&output.stderr);
+    ok(output, "hotdev -C svc init");
+    assert!(dir.path().join("svc/.hotdev.toml").is_file());
+    assert!(stderr.contains("next: run `hotdev -C svc`"), "{stderr}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// config
+
+#[test]
+fn config_names_the_flag_or_the_line_each_value_came_from() {
+    let dir = temp_dir();
+    write(
+        &dir.path().join(".hotdev.toml"),
+        "# a comment\n[watch]\nextensions = [\"go\"]\n\n[run]\ncommand = \"sh -c 'exec sleep 1'\"\nstop_timeout = \"2s\"\n",
+    );
+    let output = run_in(dir.path(), &["--debounce", "75ms", "config"]);
+    let stdout = ok(output, "hotdev config");
+    let line = |key: &str| {
+        stdout
+            .lines()
+            .find(|line| line.starts_with(&format!("{key} = ")))
+            .unwrap_or_else(|| panic!("no `{key}` in\n{stdout}"))
+            .to_owned()
+    };
+    assert!(line("debounce").contains("\"75ms\""), "{stdout}");
+    assert!(line("debounce").ends_with("# from --debounce"), "{stdout}");
+    assert!(
+        line("extensions").ends_with("# from .hotdev.toml:3"),
+        "{stdout}"
+    );
+    assert!(
+        line("stop_timeout").ends_with("# from .hotdev.toml:7"),
+        "{stdout}"
+    );
+    assert!(line("ready_timeout").ends_with("# default"), "{stdout}");
+
+    // What it prints is TOML that hotdev itself accepts.
+    let copy = temp_dir();
+    write(&copy.path().join(".hotdev.toml"), &stdout);
+    ok(
+        run_in(copy.path(), &["config"]),
+        "hotdev config on its own output",
+    );
+
+    let json = ok(
+        run_in(
+            dir.path(),
+            &["--debounce", "75ms", "config", "--format", "json"],
+        ),
+        "hotdev config --format json",
+    );
+    let parsed: serde_json::Value =
+        serde_json::from_str(&json).unwrap_or_else(|e| panic!("not JSON: {e}\n{json}"));
+    let values = parsed["values"].as_array().cloned().unwrap_or_default();
+    let debounce = values
+        .iter()
+        .find(|v| v["key"] == "watch.debounce")
+        .unwrap_or_else(|| panic!("no watch.debounce in {json}"));
+    assert_eq!(debounce["value"], "75ms");
+    assert_eq!(debounce["from"][0]["flag"], "--debounce");
+}
+
+#[test]
+fn config_reports_a_bad_file_like_a_run_does() {
+    let dir = temp_dir();
+    write(&dir.path().join(".hotdev.toml"), "[run]\ncomand = \"x\"\n");
+    let output = run_in(dir.path(), &["config"]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(
+        text(&output.stderr).contains(".hotdev.toml:2:1: unknown key `comand`"),
+        "{output:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// init, then serve the Go fixture
+
+/// hotdev in its own process group; the whole group is killed on drop, so a failing test
+/// leaves nothing running.
+struct Running {
+    child: Child,
+    reaped: bool,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if !self.reaped {
+            let _ = killpg(Pid::from_raw(self.child.id() as i32), Signal::SIGKILL);
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path, skip: &[&str]) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("mkdir {to:?}: {e}"));
+    let entries = std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {from:?}: {e}"));
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if skip.iter().any(|s| name == *s) {
+            continue;
+        }
+        let (src, dst) = (entry.path(), to.join(&name));
+        if src.is_dir() {
+            copy_tree(&src, &dst, skip);
+        } else {
+            std::fs::copy(&src, &dst).unwrap_or_else(|e| panic!("copy {src:?}: {e}"));
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .unwrap_or_else(|e| panic!("cannot find a free port: {e}"))
+}
+
+/// The body of `GET /`, or `None` if the server does not answer properly yet.
+fn http_get(address: SocketAddr) -> Option<String> {
+    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    stream
+        .write_all(b"GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+}
+
+/// Polls `condition` until it returns `Some` or the deadline passes.
+fn wait_until<T>(deadline: Instant, mut condition: impl FnMut() -> Option<T>) -> Option<T> {
+    loop {
+        if let Some(value) = condition() {
+            return Some(value);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn init_then_hotdev_serves_the_go_fixture() {
+    if which::which("go").is_err() {
+        panic!("this test needs Go on PATH (`apt-get install golang-go`; .ci/run installs it)");
+    }
+    let dir = temp_dir();
+    let project = dir.path().join("go-server");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/go-server");
+    copy_tree(&fixture, &project, &[".hotdev.toml", "tmp"]);
+    let (_, file) = init(&project);
+    assert!(file.contains("go build -o tmp/goserver ."), "{file}");
+
+    let port = free_port();
+    let address: SocketAddr = ([127, 0, 0, 1], port).into();
+    let listen = address.to_string();
+    let child = hotdev()
+        .args(["--log-format", "json", "--no-keys", "--listen", &listen])
+        .current_dir(&project)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start hotdev: {e}"));
+    let mut running = Running {
+        child,
+        reaped: false,
+    };
+    let stderr = running.child.stderr.take().map(BufReader::new);
+    let (lines_tx, lines) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in stderr
+            .into_iter()
+            .flat_map(BufRead::lines)
+            .map_while(Result::ok)
+        {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+
+    // The first build compiles the fixture with a cold Go cache on a slow machine.
+    let deadline = Instant::now() + Duration::from_secs(180);
+    let mut seen = Vec::new();
+    let started = wait_until(deadline, || {
+        let line = lines.recv_timeout(Duration::from_millis(200)).ok()?;
+        seen.push(line.clone());
+        let event: serde_json::Value = serde_json::from_str(&line).ok()?;
+        (event["event"] == "generation_started").then_some(event)
+    });
+    assert!(
+        started.is_some(),
+        "no generation_started event; stderr so far:\n{}",
+        seen.join("\n")
+    );
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let body = wait_until(deadline, || http_get(address).filter(|body| body == "v1\n"));
+    assert_eq!(body.as_deref(), Some("v1\n"), "GET / on {address}");
+
+    kill(Pid::from_raw(running.child.id() as i32), Signal::SIGTERM)
+        .unwrap_or_else(|e| panic!("cannot send SIGTERM to hotdev: {e}"));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = wait_until(deadline, || running.child.try_wait().ok().flatten());
+    running.reaped = status.is_some();
+    let status = status.unwrap_or_else(|| panic!("hotdev did not exit within 30s of SIGTERM"));
+    assert_eq!(status.code(), Some(0), "hotdev exited with {status}");
+}
