@@ -21,9 +21,7 @@ use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 use notify::event::{AccessKind, AccessMode};
-use notify::{
-    self, ErrorKind, EventKind, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher,
-};
+use notify::{self, ErrorKind, EventKind, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher};
 
 use crate::bus::{Input, Sender};
 use crate::config::WatchConfig;
@@ -175,10 +173,7 @@ enum Backend {
 }
 
 impl Backend {
-    fn new(
-        poll: Option<Duration>,
-        handler: impl notify::EventHandler,
-    ) -> notify::Result<Backend> {
+    fn new(poll: Option<Duration>, handler: impl notify::EventHandler) -> notify::Result<Backend> {
         Ok(match poll {
             None => Backend::Native(RecommendedWatcher::new(handler, notify::Config::default())?),
             Some(interval) => Backend::Poll(PollWatcher::new(

@@ -204,7 +204,7 @@ impl Reporter {
             if human && self.term.is_term() {
                 let _ = self.term.clear_line();
             }
-            let _ = writeln!(&self.term, "{line}");
+            write_line(&line);
         }
         if human {
             self.after(message);
@@ -279,7 +279,7 @@ impl Reporter {
         }
         text.push_str(&rule.to_string());
         if let Ok(_guard) = self.lock.lock() {
-            let _ = writeln!(&self.term, "{text}");
+            write_line(&text);
         }
     }
 
@@ -301,6 +301,15 @@ impl Reporter {
         let prefix = Style::new().dim().apply_to("hotdev");
         format!("{prefix} {} {}", style.apply_to(mark), style.apply_to(text))
     }
+}
+
+/// Writes `text` and its newline with one `write(2)`: the apps share hotdev's stderr, and an
+/// app line must never land between an event and its line break (small pipe writes are atomic).
+fn write_line(text: &str) {
+    let mut buf = String::with_capacity(text.len() + 1);
+    buf.push_str(text);
+    buf.push('\n');
+    let _ = std::io::stderr().lock().write_all(buf.as_bytes());
 }
 
 /// `42ms` below a second, `1.21s` above.
