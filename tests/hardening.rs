@@ -1,0 +1,111 @@
+//! Hardening, end to end: an event storm is one build, a SIGKILLed hotdev leaves nothing of a
+//! forking shell behind (the guard), and a crashing app is restarted with backoff, not in a
+//! tight loop. No Go here: these use tiny shell commands, so they are fast.
+
+mod support;
+
+use std::time::Duration;
+
+use nix::sys::signal::Signal;
+use serde_json::json;
+use support::*;
+
+const DEADLINE: Duration = Duration::from_secs(30);
+
+#[test]
+fn a_storm_of_2000_changed_files_is_one_build() {
+    let fx = Fixture::empty();
+    let files: Vec<String> = (0..2000)
+        .map(|i| format!("src/m{:02}/f{i}.txt", i % 40))
+        .collect();
+    for file in &files {
+        fx.write(file, "0");
+    }
+    let h = Hotdev::start(fx.path(), &["--build", "true", "--", "sleep", "1000"]);
+    h.wait_for("generation_started", &[("generation", json!(1))], DEADLINE)
+        .unwrap();
+    let before = h.cursor();
+    // As a `git checkout` would: every file rewritten, back to back.
+    for file in &files {
+        std::fs::write(fx.file(file), "1").unwrap();
+    }
+    // Then one more, distinct change after the storm, to know when the storm is fully seen.
+    h.wait_event_from(before, |e| is(e, "build_ok") && e["build"] == 2, DEADLINE)
+        .unwrap();
+    fx.write("sentinel.txt", "s");
+    h.wait_event_from(before, |e| is(e, "build_ok") && e["build"] == 3, DEADLINE)
+        .unwrap();
+    let changes = h.named("change");
+    let storm = &changes[0];
+    eprintln!(
+        "storm: {} paths, overflow {}, change sets {}",
+        storm["count"],
+        storm["overflow"],
+        changes.len()
+    );
+    assert!(
+        storm["count"] == 2000 || storm["overflow"] == true,
+        "the storm's change set names every file or says it overflowed: {storm}"
+    );
+    assert_eq!(
+        changes.len(),
+        2,
+        "storm + sentinel, nothing more: {changes:?}"
+    );
+    assert_eq!(h.count("build_started"), 3, "{}", h.tail(20));
+}
+
+#[test]
+fn sigkill_of_hotdev_leaves_nothing_of_a_forking_shell() {
+    let fx = Fixture::empty();
+    // A shell that forks a worker and then becomes the server: PDEATHSIG alone would only
+    // reach the shell-turned-server, never the worker.
+    let mut h = Hotdev::start(fx.path(), &["--run", "sleep 1001 & exec sleep 1002"]);
+    let g1 = h
+        .wait_for("generation_started", &[("generation", json!(1))], DEADLINE)
+        .unwrap();
+    let pgid = g1["pid"].as_i64().unwrap() as i32;
+    assert!(wait_until(DEADLINE, || process_group_members(pgid).len() == 2));
+    h.signal(Signal::SIGKILL);
+    h.wait_exit(DEADLINE).unwrap();
+    assert!(
+        wait_until(DEADLINE, || !process_group_alive(pgid)),
+        "the generation's group outlived a SIGKILLed hotdev: {:?}",
+        process_group_members(pgid)
+    );
+}
+
+#[test]
+fn a_crashing_app_is_restarted_with_growing_delays_not_in_a_loop() {
+    let fx = Fixture::empty();
+    let h = Hotdev::start(
+        fx.path(),
+        &["--restart", "on-failure", "--", "sh", "-c", "exit 3"],
+    );
+    let first = h
+        .wait_for("restarting", &[("attempt", json!(1))], DEADLINE)
+        .unwrap();
+    let second = h
+        .wait_for("restarting", &[("attempt", json!(2))], DEADLINE)
+        .unwrap();
+    assert_eq!(first["delay_ms"], 1000);
+    assert_eq!(second["delay_ms"], 2000);
+    // The second crash came only after the first delay had passed.
+    let gap = second["ts_ms"].as_u64().unwrap() - first["ts_ms"].as_u64().unwrap();
+    assert!(
+        gap >= 1000,
+        "restarted after {gap}ms, before the 1s backoff"
+    );
+    assert_eq!(h.count("generation_started"), 2, "{}", h.tail(20));
+}
+
+#[test]
+fn an_app_that_exits_cleanly_is_not_restarted_by_on_failure() {
+    let fx = Fixture::empty();
+    let h = Hotdev::start(
+        fx.path(),
+        &["--restart", "on-failure", "--", "sh", "-c", "exit 0"],
+    );
+    h.wait_for("waiting", &[], DEADLINE).unwrap();
+    assert_eq!(h.count("restarting"), 0);
+}
