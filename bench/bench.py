@@ -810,7 +810,9 @@ def w_idle(ctx, config):
                 for line in err.splitlines():
                     f = line.split(",")
                     if len(f) > 2 and f[2] == "task-clock":
-                        res["perf_task_clock_s"] = round(float(f[0]) / 1000, 4)
+                        # perf prints "<not counted>" when the task never ran in the window.
+                        ms = 0.0 if f[0].startswith("<") else float(f[0])
+                        res["perf_task_clock_s"] = round(ms / 1000, 4)
             except subprocess.TimeoutExpired:
                 perf.kill()
                 perf.wait()
