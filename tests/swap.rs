@@ -74,6 +74,12 @@ fn reloads_under_load(strategy: &str) {
     gen_event(&h, "generation_started", 1, FIRST_BUILD);
     wait_body(addr, "/", "v1", SHORT).unwrap();
 
+    // A baseline without reloads, for the latency comparison printed below (not asserted:
+    // speed targets belong to the benchmark).
+    let quiet = Load::start(addr, "/", 2, 1_500, Duration::from_secs(60));
+    assert!(wait_until(SHORT, || quiet.snapshot().total() >= 1_500));
+    let quiet = quiet.stop();
+    assert_eq!(quiet.failed, 0, "{}", quiet.summary());
     let load = Load::start(addr, "/", 2, 1_000_000, Duration::from_secs(400));
     let t0 = Instant::now();
     let mut swaps = Vec::new();
@@ -104,6 +110,7 @@ fn reloads_under_load(strategy: &str) {
     let stats = load.stop();
     let max_swap = swaps.iter().max().unwrap();
     let mean_swap = swaps.iter().sum::<u64>() / swaps.len() as u64;
+    eprintln!("{strategy}: baseline without reloads: {}", quiet.summary());
     eprintln!(
         "{strategy}: {RELOADS} reloads in {:?}; load {}; swap (build_ok → {}) mean {mean_swap} ms, max {max_swap} ms",
         t0.elapsed(),
