@@ -216,6 +216,14 @@ impl Engine {
         }
     }
 
+    /// New settings from a re-read config file; they apply from the next decision on.
+    pub fn reconfigure(&mut self, settings: Settings) {
+        if settings.has_build && !self.settings.has_build {
+            self.have_build = false;
+        }
+        self.settings = settings;
+    }
+
     /// The generation that currently serves, if any.
     pub fn serving(&self) -> Option<GenId> {
         self.serving

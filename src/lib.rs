@@ -65,7 +65,12 @@ fn run_cli(cli: Cli) -> u8 {
 /// Runs hotdev: the reload loop, until it is asked to stop.
 fn serve(cli: &Cli, cwd: &Path) -> Result<u8, Failure> {
     let config = config::load(cli, cwd)?;
-    match shell::run(config) {
+    // Re-reads the file with the same flags when it changes while hotdev runs.
+    let reload = {
+        let (cli, cwd) = (cli.clone(), cwd.to_path_buf());
+        Box::new(move || config::load(&cli, &cwd).map_err(|e| e.to_string()))
+    };
+    match shell::run(config, reload) {
         Ok(code) => Ok(code),
         Err(shell::StartError::Usage(m)) => Err(Failure::usage(m)),
         Err(shell::StartError::Runtime(m)) => Err(Failure::runtime(m)),

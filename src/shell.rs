@@ -62,6 +62,9 @@ struct GenerationRun {
 /// Everything the loop carries out actions with.
 struct Shell {
     config: Config,
+    reload: Reload,
+    /// `None` only while it is being replaced after a config change.
+    watch: Option<Watch>,
     reporter: Reporter,
     tx: Sender,
     listeners: Listeners,
@@ -82,8 +85,11 @@ struct Shell {
     missed_while_paused: bool,
 }
 
+/// Re-reads the configuration (same flags, same directory): the one line of a `ConfigError`.
+pub type Reload = Box<dyn Fn() -> Result<Config, String>>;
+
 /// Runs the reload loop until a shutdown completes; returns the exit code.
-pub fn run(config: Config) -> Result<u8, StartError> {
+pub fn run(config: Config, reload: Reload) -> Result<u8, StartError> {
     let reporter = Reporter::new(config.output);
     if let Err(e) = process::become_subreaper() {
         // Without it, orphans of a `sh -c` wrapper go to init; stops still signal the group.
@@ -161,6 +167,8 @@ pub fn run(config: Config) -> Result<u8, StartError> {
     });
     let mut shell = Shell {
         config,
+        reload,
+        watch: Some(watch),
         reporter,
         tx,
         listeners,
@@ -177,7 +185,7 @@ pub fn run(config: Config) -> Result<u8, StartError> {
     };
     let code = shell.run_loop(&mut engine, &rx);
     drop(keys);
-    drop(watch);
+    drop(shell.watch.take());
     Ok(code)
 }
 
@@ -188,6 +196,18 @@ impl Shell {
             let event = match self.follow_ups.pop_front() {
                 Some(event) => event,
                 None => match rx.recv() {
+                    Ok(input) if self.touches_config(&input) => {
+                        self.reload_config(engine);
+                        // The config file is hotdev's, not the app's: on its own it builds only
+                        // through the reload above (which rebuilds when the new one applies).
+                        match self
+                            .without_config(input)
+                            .and_then(|input| self.take(input))
+                        {
+                            Some(event) => event,
+                            None => continue,
+                        }
+                    }
                     Ok(input) => match self.take(input) {
                         Some(event) => event,
                         None => continue,
@@ -206,6 +226,107 @@ impl Shell {
                 self.carry_out(action);
             }
         }
+    }
+
+    /// Whether a burst of file events includes the config file.
+    fn touches_config(&self, input: &Input) -> bool {
+        let Some(file) = &self.config.file else {
+            return false;
+        };
+        match input {
+            Input::Event(Event::Changed(changes)) => changes.paths.contains(file),
+            Input::Ignored(paths) => paths.contains(file),
+            _ => false,
+        }
+    }
+
+    /// The input minus the config file; `None` when nothing else changed.
+    fn without_config(&self, input: Input) -> Option<Input> {
+        let file = self.config.file.as_ref()?;
+        match input {
+            Input::Event(Event::Changed(mut changes)) => {
+                changes.paths.retain(|p| p != file);
+                (changes.overflow || !changes.paths.is_empty())
+                    .then_some(Input::Event(Event::Changed(changes)))
+            }
+            Input::Ignored(mut paths) => {
+                paths.retain(|p| p != file);
+                (!paths.is_empty()).then_some(Input::Ignored(paths))
+            }
+            other => Some(other),
+        }
+    }
+
+    /// The config file changed: apply the new one, or keep the old one and say why. Listeners
+    /// and output settings stay as they are (rebinding would refuse connections).
+    fn reload_config(&mut self, engine: &mut Engine) {
+        let mut new = match (self.reload)() {
+            Ok(config) => config,
+            Err(message) => {
+                self.reporter.report(&Message::Error {
+                    message: &format!("{message}\nhotdev: keeping the previous configuration"),
+                });
+                return;
+            }
+        };
+        if new.listen != self.config.listen {
+            self.reporter.report(&Message::Error {
+                message: "[[listen]] changed: restart hotdev to rebind; the current listeners stay",
+            });
+        }
+        new.listen = self.config.listen.clone();
+        new.output = self.config.output;
+        if matches!(new.run.ready, Some(Readiness::Notify)) && self.notify.is_none() {
+            let opened = NotifySocket::open().and_then(|socket| {
+                socket.serve(self.registry.clone(), self.tx.clone())?;
+                Ok(socket)
+            });
+            match opened {
+                Ok(socket) => self.notify = Some(socket),
+                Err(e) => {
+                    self.reporter.report(&Message::Error {
+                        message: &format!(
+                            "cannot create the readiness socket ({e}); keeping the previous configuration"
+                        ),
+                    });
+                    return;
+                }
+            }
+        }
+        if new.watch != self.config.watch {
+            if let Err(message) = self.rewatch(&new) {
+                self.reporter.report(&Message::Error {
+                    message: &format!("{message}; keeping the previous configuration"),
+                });
+                let _ = self.rewatch(&self.config.clone());
+                return;
+            }
+        }
+        engine.reconfigure(Settings {
+            has_build: new.build.is_some(),
+            strategy: new.run.strategy,
+            restart: new.run.restart,
+        });
+        self.config = new;
+        if let Some(file) = &self.config.file {
+            self.reporter
+                .report(&Message::ConfigReloaded { path: file });
+        }
+        // New commands take effect with a fresh build and swap.
+        self.follow_ups.push_back(Event::Manual(Manual::Rebuild));
+    }
+
+    /// Replaces the watcher by one for `config`.
+    fn rewatch(&mut self, config: &Config) -> Result<(), String> {
+        drop(self.watch.take());
+        let filter = Filter::new(&config.watch, &config.root).map_err(|e| e.to_string())?;
+        let watch =
+            Watch::start(&config.watch, filter, self.tx.clone()).map_err(|e| e.to_string())?;
+        self.reporter.report(&Message::Watching {
+            dirs: watch.watched_dirs(),
+        });
+        self.watch = Some(watch);
+        Ok(())
     }
 
     /// Turns an input into an engine event, reporting what the engine does not need to see.

@@ -109,3 +109,40 @@ fn an_app_that_exits_cleanly_is_not_restarted_by_on_failure() {
     h.wait_for("waiting", &[], DEADLINE).unwrap();
     assert_eq!(h.count("restarting"), 0);
 }
+
+#[test]
+fn an_edited_config_is_applied_and_a_broken_one_rejected_without_restarting() {
+    let fx = Fixture::empty();
+    let config = "[build]\ncommand = \"true\"\n\n[run]\ncommand = \"sleep 1001\"\n";
+    fx.write(".hotdev.toml", config);
+    let h = Hotdev::start(fx.path(), &[]);
+    h.wait_for("generation_started", &[("generation", json!(1))], DEADLINE)
+        .unwrap();
+
+    // A broken edit: reported with its line, the old config stays, nothing restarts.
+    let before = h.cursor();
+    fx.atomic_write(
+        ".hotdev.toml",
+        &config.replace("command = \"sleep", "comand = \"sleep"),
+    );
+    let error = h
+        .wait_event_from(before, |e| is(e, "error"), DEADLINE)
+        .unwrap();
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains(".hotdev.toml:5:1") && message.contains("keeping the previous"),
+        "{message}"
+    );
+
+    // A good edit: applied, and the next generation runs the new command.
+    fx.atomic_write(".hotdev.toml", &config.replace("sleep 1001", "sleep 1002"));
+    h.wait_event_from(before, |e| is(e, "config_reloaded"), DEADLINE)
+        .unwrap();
+    let g2 = h
+        .wait_for("generation_started", &[("generation", json!(2))], DEADLINE)
+        .unwrap();
+    let pid = g2["pid"].as_i64().unwrap();
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&cmdline), "sleep\u{0}1002\u{0}");
+    assert_eq!(h.count("config_reloaded"), 1);
+}

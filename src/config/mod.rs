@@ -43,7 +43,7 @@ pub struct Config {
 }
 
 /// What to watch and what to ignore.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WatchConfig {
     /// Absolute roots to watch.
     pub paths: Vec<PathBuf>,

@@ -104,6 +104,10 @@ pub enum Message<'a> {
         kept: Option<GenId>,
     },
     Waiting,
+    /// The config file changed and its new content is in force.
+    ConfigReloaded {
+        path: &'a Path,
+    },
     /// The restart policy starts the app again after `delay`.
     Restarting {
         attempt: u32,
@@ -507,6 +511,10 @@ fn human_of(message: &Message) -> (Level, String) {
             ),
         ),
         Waiting => (Level::Step, "waiting for a change".to_string()),
+        ConfigReloaded { path } => (
+            Level::Good,
+            format!("{} reloaded: rebuilding with it", path.display()),
+        ),
         Restarting { attempt, delay } => (
             Level::Warn,
             format!(
@@ -659,6 +667,7 @@ fn json_of(message: &Message) -> Value {
             json!({"event": "rolled_back", "failed": failed, "kept": kept})
         }
         Waiting => json!({"event": "waiting"}),
+        ConfigReloaded { path } => json!({"event": "config_reloaded", "path": path}),
         Restarting { attempt, delay } => json!({
             "event": "restarting",
             "attempt": attempt,
