@@ -74,6 +74,7 @@ impl Keys {
             *slot = Some(saved);
         }
         install_panic_hook();
+        follow_job_control(cbreak);
         let reader = thread::Builder::new()
             .name("hotdev-keys".into())
             .spawn(move || {
@@ -111,6 +112,34 @@ pub fn restore() {
             let _ = termios::tcsetattr(std::io::stdin().as_fd(), SetArg::TCSANOW, &saved);
         }
     }
+}
+
+/// Ctrl-Z (SIGTSTP): put the terminal back, then stop as the shell expects. `fg` (SIGCONT):
+/// cbreak again, if hotdev is in the foreground. The app keeps serving meanwhile: it is in
+/// process groups of its own, which the terminal's Ctrl-Z does not reach.
+fn follow_job_control(cbreak: Termios) {
+    use signal_hook::consts::{SIGCONT, SIGTSTP};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTSTP, SIGCONT]) else {
+        return;
+    };
+    let _ = thread::Builder::new()
+        .name("hotdev-jobs".into())
+        .spawn(move || {
+            for signal in signals.forever() {
+                let stdin = std::io::stdin();
+                let fd = stdin.as_fd();
+                if signal == SIGTSTP {
+                    if let Some(Ok(slot)) = SAVED.get().map(|s| s.lock()) {
+                        if let Some(saved) = slot.as_ref() {
+                            let _ = termios::tcsetattr(fd, SetArg::TCSANOW, saved);
+                        }
+                    }
+                    let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGSTOP);
+                } else if nix::unistd::tcgetpgrp(fd).ok() == Some(nix::unistd::getpgrp()) {
+                    let _ = termios::tcsetattr(fd, SetArg::TCSANOW, &cbreak);
+                }
+            }
+        });
 }
 
 fn install_panic_hook() {

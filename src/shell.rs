@@ -129,7 +129,8 @@ pub fn run(config: Config, reload: Reload) -> Result<u8, StartError> {
         Filter::new(&config.watch, &config.root).map_err(|e| StartError::Usage(e.to_string()))?;
     let watch = Watch::start(&config.watch, filter, tx.clone())
         .map_err(|e| StartError::Runtime(e.to_string()))?;
-    spawn_signal_source(tx.clone()).map_err(|e| StartError::Runtime(e.to_string()))?;
+    spawn_signal_source(tx.clone())
+        .map_err(|e| StartError::Runtime(format!("cannot listen for signals: {e}")))?;
 
     reporter.report(&Message::Started {
         root: &config.root,
@@ -602,6 +603,7 @@ impl Shell {
                 self.reporter.report(&Message::BuildStarted {
                     build: id,
                     pid: pgid,
+                    spinner: self.generations.is_empty(),
                 });
                 let capture = match (child.stdout.take(), child.stderr.take()) {
                     (Some(out), Some(err)) => Capture::start(out, err, false).ok(),

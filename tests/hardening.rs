@@ -146,3 +146,90 @@ fn an_edited_config_is_applied_and_a_broken_one_rejected_without_restarting() {
     assert_eq!(String::from_utf8_lossy(&cmdline), "sleep\u{0}1002\u{0}");
     assert_eq!(h.count("config_reloaded"), 1);
 }
+
+/// Runs hotdev under `ulimit -n LIMIT` until it exits or `generation_started` shows it runs;
+/// returns (exit code if it exited, stderr).
+fn under_fd_limit(limit: u32) -> (Option<i32>, String) {
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    let fx = Fixture::empty();
+    let script = format!(
+        "ulimit -n {limit} && exec \"$0\" --no-keys --log-format json --build true -- sleep 1003"
+    );
+    let mut child = std::process::Command::new("sh")
+        .args(["-c", &script, env!("CARGO_BIN_EXE_hotdev")])
+        .current_dir(fx.path())
+        .process_group(0)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("sh runs");
+    let pgid = child.id() as i32;
+    let mut stderr = child.stderr.take().expect("piped");
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = std::sync::Arc::clone(&seen);
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n @ 1..) = stderr.read(&mut buf) {
+            if let Ok(mut text) = sink.lock() {
+                text.push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        }
+    });
+    // Settled: it exited, or the app runs, or it is up and said what it could not do (then it
+    // waits for the next change, which is right: no spinning, no silent death).
+    let settled = wait_until(DEADLINE, || {
+        matches!(child.try_wait(), Ok(Some(_)))
+            || seen.lock().is_ok_and(|t| {
+                ["error", "build_failed", "generation_started"]
+                    .iter()
+                    .any(|name| t.contains(&format!("\"event\":\"{name}\"")))
+            })
+    });
+    assert!(
+        settled,
+        "hotdev under ulimit -n {limit} neither ran, nor exited, nor said why: {}",
+        seen.lock().map(|t| t.clone()).unwrap_or_default()
+    );
+    let code = match child.try_wait() {
+        Ok(Some(status)) => status.code(),
+        _ => {
+            let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pgid), Signal::SIGTERM);
+            let _ = child.wait();
+            None
+        }
+    };
+    let _ = reader.join();
+    let text = seen.lock().map(|t| t.clone()).unwrap_or_default();
+    (code, text)
+}
+
+#[test]
+fn running_out_of_file_descriptors_is_a_clear_error_never_a_panic() {
+    let mut limit_message = false;
+    for limit in 4..=16 {
+        let (code, stderr) = under_fd_limit(limit);
+        assert!(!stderr.contains("panicked"), "ulimit -n {limit}: {stderr}");
+        if let Some(code) = code {
+            assert!(
+                code == 1 || code == 2,
+                "ulimit -n {limit}: exit {code}, expected 1 or 2: {stderr}"
+            );
+            assert!(
+                stderr.contains("hotdev: error: "),
+                "ulimit -n {limit}: exited {code} without saying why: {stderr}"
+            );
+        }
+        eprintln!(
+            "ulimit -n {limit}: {code:?} {}",
+            stderr.lines().next().unwrap_or("")
+        );
+        limit_message |=
+            stderr.contains("fs.inotify.max_user_instances") && stderr.contains("--poll");
+    }
+    assert!(
+        limit_message,
+        "no limit made the watcher fail with the sysctl and --poll hint"
+    );
+}

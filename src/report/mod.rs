@@ -48,6 +48,9 @@ pub enum Message<'a> {
     BuildStarted {
         build: BuildId,
         pid: i32,
+        /// Show a spinner (terminals only): off while a generation runs, whose log lines
+        /// would otherwise be glued to the spinner's line.
+        spinner: bool,
     },
     BuildCancelled {
         build: BuildId,
@@ -237,9 +240,11 @@ impl Reporter {
     /// failures (`--bell`).
     fn after(&self, message: &Message) {
         match message {
-            Message::BuildStarted { build, .. }
-                if self.term.is_term() && self.output.verbosity != Verbosity::Quiet =>
-            {
+            Message::BuildStarted {
+                build,
+                spinner: true,
+                ..
+            } if self.term.is_term() && self.output.verbosity != Verbosity::Quiet => {
                 let spinner = Spinner::start(
                     self.term.clone(),
                     Arc::clone(&self.lock),
@@ -422,7 +427,9 @@ fn human_of(message: &Message) -> (Level, String) {
                     .join(", ")
             ),
         ),
-        BuildStarted { build, pid } => (Level::Step, format!("build {build} started (pid {pid})")),
+        BuildStarted { build, pid, .. } => {
+            (Level::Step, format!("build {build} started (pid {pid})"))
+        }
         BuildCancelled { build } => (
             Level::Warn,
             format!("build {build} cancelled: a newer change arrived"),
@@ -579,7 +586,7 @@ fn json_of(message: &Message) -> Value {
             "overflow": overflow,
         }),
         Ignored { paths } => json!({"event": "ignored", "paths": paths}),
-        BuildStarted { build, pid } => {
+        BuildStarted { build, pid, .. } => {
             json!({"event": "build_started", "build": build, "pid": pid})
         }
         BuildCancelled { build } => json!({"event": "build_cancelled", "build": build}),
