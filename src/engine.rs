@@ -99,6 +99,8 @@ pub enum Event {
     RestartDue { token: u64 },
     /// A generation has run long enough that its next crash starts the backoff afresh.
     Stable { generation: GenId },
+    /// `p`: pause watching, or resume it.
+    TogglePause,
     /// Ctrl-C, SIGTERM, SIGHUP or `q`: stop everything and exit.
     Shutdown,
 }
@@ -151,6 +153,8 @@ pub enum Note {
     NotReady { generation: GenId, reason: NotReady },
     /// Nothing is running and nothing to do until the next change.
     WaitingForChange,
+    /// Watching paused (changes are noted, nothing builds) or resumed.
+    Paused { paused: bool },
     /// The app exited on its own and the restart policy starts it again after `delay`.
     Restarting { attempt: u32, delay: Duration },
     /// Shutting down: waiting for these to stop.
@@ -190,6 +194,10 @@ pub struct Engine {
     shutting_down: bool,
     /// A successful build exists, so a manual restart has something to run.
     have_build: bool,
+    /// `p` pressed: changes are noted but start nothing until resumed.
+    paused: bool,
+    /// A change arrived while paused: resuming builds once.
+    missed_while_paused: bool,
     /// Restarts since the app last ran stably (restart policy).
     crashes: u32,
     /// The token of the scheduled restart that is still wanted, if any.
@@ -210,6 +218,8 @@ impl Engine {
             start_when_stopped: None,
             shutting_down: false,
             have_build: !settings.has_build,
+            paused: false,
+            missed_while_paused: false,
             crashes: 0,
             pending_restart: None,
             last_token: 0,
@@ -243,7 +253,18 @@ impl Engine {
         }
         match event {
             Event::Start => self.build_or_swap(ChangeSet::default(), &mut out),
+            Event::Changed(_) if self.paused => self.missed_while_paused = true,
             Event::Changed(changes) => self.build_or_swap(changes, &mut out),
+            Event::TogglePause => {
+                self.paused = !self.paused;
+                out.push(Action::Report(Note::Paused {
+                    paused: self.paused,
+                }));
+                if !self.paused && std::mem::take(&mut self.missed_while_paused) {
+                    // Catch up with one build for everything that changed meanwhile.
+                    self.build_or_swap(ChangeSet::default(), &mut out);
+                }
+            }
             Event::Manual(Manual::Rebuild) => self.build_or_swap(ChangeSet::default(), &mut out),
             Event::Manual(Manual::Restart) => {
                 if self.have_build {
@@ -901,6 +922,32 @@ mod tests {
         e.step(crash(1));
         assert_eq!(e.step(Event::Shutdown), vec![Action::Exit]);
         assert_eq!(e.step(Event::RestartDue { token: 1 }), vec![]);
+    }
+
+    #[test]
+    fn changes_while_paused_build_nothing_until_resumed_then_once() {
+        let mut e = engine(SwapStrategy::Restart);
+        serving_first(&mut e);
+        assert_eq!(
+            e.step(Event::TogglePause),
+            vec![Action::Report(Note::Paused { paused: true })]
+        );
+        assert_eq!(e.step(change("a.go")), vec![]);
+        assert_eq!(e.step(change("b.go")), vec![]);
+        let actions = e.step(Event::TogglePause);
+        assert_eq!(actions[0], Action::Report(Note::Paused { paused: false }));
+        assert!(matches!(actions[1..], [Action::StartBuild { id: 2, .. }]));
+    }
+
+    #[test]
+    fn resuming_without_changes_builds_nothing() {
+        let mut e = engine(SwapStrategy::Restart);
+        serving_first(&mut e);
+        e.step(Event::TogglePause);
+        assert_eq!(
+            e.step(Event::TogglePause),
+            vec![Action::Report(Note::Paused { paused: false })]
+        );
     }
 
     #[test]

@@ -80,9 +80,8 @@ struct Shell {
     /// The newest build that succeeded: `HOTDEV_BUILD_ID` of the generations it runs.
     last_good_build: Option<BuildId>,
     /// `p` pressed: changes are noted but start nothing until resumed.
-    paused: bool,
-    /// A change arrived while paused: resuming builds.
-    missed_while_paused: bool,
+    /// The engine's serving generation, refreshed around every step (for messages only).
+    serving: Option<GenId>,
 }
 
 /// Re-reads the configuration (same flags, same directory): the one line of a `ConfigError`.
@@ -180,8 +179,7 @@ pub fn run(config: Config, reload: Reload) -> Result<u8, StartError> {
         generations: BTreeMap::new(),
         follow_ups: VecDeque::new(),
         exit_code: exit::SUCCESS,
-        paused: false,
-        missed_while_paused: false,
+        serving: None,
         last_good_build: None,
     };
     let code = shell.run_loop(&mut engine, &rx);
@@ -194,30 +192,31 @@ impl Shell {
     fn run_loop(&mut self, engine: &mut Engine, rx: &bus::Receiver) -> u8 {
         self.follow_ups.push_back(Event::Start);
         loop {
+            self.serving = engine.serving();
             let event = match self.follow_ups.pop_front() {
                 Some(event) => event,
                 None => match rx.recv() {
-                    Ok(input) if self.touches_config(&input) => {
-                        self.reload_config(engine);
-                        // The config file is hotdev's, not the app's: on its own it builds only
-                        // through the reload above (which rebuilds when the new one applies).
-                        match self
-                            .without_config(input)
-                            .and_then(|input| self.take(input))
-                        {
+                    Ok(input) => {
+                        // The config file is hotdev's, not the app's: on its own it builds
+                        // only through the reload (which rebuilds when the new one applies).
+                        let input = if self.touches_config(&input) {
+                            self.reload_config(engine);
+                            self.without_config(input)
+                        } else {
+                            Some(input)
+                        };
+                        match input.and_then(|input| self.take(input)) {
                             Some(event) => event,
                             None => continue,
                         }
                     }
-                    Ok(input) => match self.take(input) {
-                        Some(event) => event,
-                        None => continue,
-                    },
                     // Unreachable while `self.tx` lives; stop cleanly rather than spin.
                     Err(_) => Event::Shutdown,
                 },
             };
-            for action in engine.step(event) {
+            let actions = engine.step(event);
+            self.serving = engine.serving();
+            for action in actions {
                 if action == Action::Exit {
                     self.reporter.report(&Message::Exit {
                         code: self.exit_code,
@@ -333,15 +332,6 @@ impl Shell {
     /// Turns an input into an engine event, reporting what the engine does not need to see.
     fn take(&mut self, input: Input) -> Option<Event> {
         match input {
-            Input::Event(Event::Changed(changes)) if self.paused => {
-                self.missed_while_paused = true;
-                if self.reporter.verbose() {
-                    self.reporter.report(&Message::Ignored {
-                        paths: &changes.paths,
-                    });
-                }
-                None
-            }
             Input::Event(event) => {
                 self.observe(&event);
                 Some(event)
@@ -383,17 +373,7 @@ impl Shell {
                 self.reporter.report(&Message::Help { text: keys::HELP });
                 None
             }
-            Key::Pause => {
-                self.paused = !self.paused;
-                self.reporter.report(&Message::Paused {
-                    paused: self.paused,
-                });
-                if !self.paused && std::mem::take(&mut self.missed_while_paused) {
-                    // Something changed while paused: catch up with one build.
-                    return Some(Event::Manual(Manual::Rebuild));
-                }
-                None
-            }
+            Key::Pause => Some(Event::TogglePause),
         }
     }
 
@@ -425,7 +405,7 @@ impl Shell {
                         build: *id,
                         duration,
                         status: format_status(*status),
-                        serving: self.serving_hint(),
+                        serving: self.serving,
                     });
                 }
                 let output = run.output.lock().map(|o| o.clone()).unwrap_or_default();
@@ -445,7 +425,7 @@ impl Shell {
                         build: *id,
                         duration,
                         status: "timed out".to_string(),
-                        serving: self.serving_hint(),
+                        serving: self.serving,
                     });
                 }
             }
@@ -490,15 +470,6 @@ impl Shell {
         if let Some(guard) = &self.guard {
             guard.forget(pgid);
         }
-    }
-
-    /// The generation serving right now, as far as the shell can tell (for messages only).
-    fn serving_hint(&self) -> Option<GenId> {
-        self.generations
-            .iter()
-            .rev()
-            .find(|(_, run)| run.stop_requested.is_none())
-            .map(|(g, _)| *g)
     }
 
     fn carry_out(&mut self, action: Action) {
@@ -578,6 +549,7 @@ impl Shell {
                 });
             }
             Note::WaitingForChange => self.reporter.report(&Message::Waiting),
+            Note::Paused { paused } => self.reporter.report(&Message::Paused { paused }),
             Note::Restarting { attempt, delay } => self
                 .reporter
                 .report(&Message::Restarting { attempt, delay }),
@@ -639,7 +611,7 @@ impl Shell {
                     build: id,
                     duration: Duration::ZERO,
                     status: format!("cannot start: {e}"),
-                    serving: self.serving_hint(),
+                    serving: self.serving,
                 });
                 self.follow_ups.push_back(Event::BuildSpawnFailed { id });
             }
