@@ -3,6 +3,7 @@
 //! no process is left working in the project, and, where reports are asked for, their shape.
 
 mod smoke_support;
+mod support;
 
 use nix::sys::signal::Signal;
 use smoke_support::{FileState, Project, free_port, junit_cases, report, wait_until};

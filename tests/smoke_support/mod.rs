@@ -5,7 +5,6 @@
 #![allow(dead_code)]
 
 use std::io::Read;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread;
@@ -14,34 +13,27 @@ use std::time::{Duration, Instant, SystemTime};
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 
+use crate::support::Fixture;
+pub use crate::support::free_port;
+
 /// Turns a hang into a failure; builds (cargo, go) can be slow on a busy 2-core machine.
 pub const DEADLINE: Duration = Duration::from_secs(240);
 
-/// A copy of `fixtures/<name>` in a temp dir (without build output).
+/// A copy of `fixtures/<name>` in a temp dir (without build output), with what the smoke
+/// tests need on top of the shared harness's [`Fixture`].
 pub struct Project {
-    pub dir: tempfile::TempDir,
+    fixture: Fixture,
 }
 
 impl Project {
     pub fn copy(fixture: &str) -> Project {
-        let from = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures")
-            .join(fixture);
-        assert!(
-            from.is_dir(),
-            "fixture {} is missing (merge the fixtures branch)",
-            from.display()
-        );
-        let dir = tempfile::Builder::new()
-            .prefix("hotdev-smoke-")
-            .tempdir()
-            .unwrap();
-        copy_tree(&from, dir.path());
-        Project { dir }
+        Project {
+            fixture: Fixture::copy(fixture),
+        }
     }
 
     pub fn root(&self) -> &Path {
-        self.dir.path()
+        self.fixture.path()
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
@@ -150,23 +142,6 @@ fn is_zombie(pid: i32) -> bool {
         .unwrap_or(true)
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name();
-        if name == "tmp" || name == "target" {
-            continue;
-        }
-        let (src, dst) = (entry.path(), to.join(&name));
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&src, &dst);
-        } else {
-            std::fs::copy(&src, &dst).unwrap();
-        }
-    }
-}
-
 fn reader(mut stream: impl Read + Send + 'static) -> thread::JoinHandle<String> {
     thread::spawn(move || {
         let mut bytes = Vec::new();
@@ -238,22 +213,12 @@ pub struct Outcome {
 /// Content, mode and modification time of a file.
 pub type FileState = (Vec<u8>, u32, SystemTime);
 
-/// A TCP port nobody listens on right now.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Waits until `condition` holds; panics with `what` at the deadline.
-pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = Instant::now() + DEADLINE;
-    while !condition() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        thread::sleep(Duration::from_millis(50));
-    }
+pub fn wait_until(what: &str, condition: impl FnMut() -> bool) {
+    assert!(
+        crate::support::wait_until(DEADLINE, condition),
+        "timed out waiting for {what}"
+    );
 }
 
 /// Checks a JUnit file with python3's XML parser; returns the test case names and which
