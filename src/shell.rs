@@ -674,13 +674,7 @@ impl Shell {
         });
         let check = run.ready.as_ref().map(|readiness| {
             let check = self.registry.register(generation, pgid);
-            ready::watch(
-                readiness,
-                generation,
-                check.clone(),
-                run.ready_timeout,
-                self.tx.clone(),
-            );
+            ready::watch(readiness, check.clone(), run.ready_timeout, self.tx.clone());
             check
         });
         if let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) {

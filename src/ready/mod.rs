@@ -26,9 +26,9 @@ use std::time::Duration;
 
 use crate::bus::Sender;
 use crate::config::Readiness;
-use crate::engine::{GenId, NotReady};
+use crate::engine::NotReady;
 
-/// Starts what `readiness` needs for `generation` and routes `check`'s one event to `tx`:
+/// Starts what `readiness` needs for `check`'s generation and routes `check`'s one event to `tx`:
 ///
 /// - every kind: a timer that settles `NotReady::Timeout` after `timeout` unless settled;
 /// - `Notify`: nothing else (the [`NotifySocket`] settles it);
@@ -37,18 +37,7 @@ use crate::engine::{GenId, NotReady};
 /// - `Delay(d)`: ready after `d`, unless cancelled first.
 ///
 /// Every thread ends as soon as the check is settled or cancelled.
-pub fn watch(
-    readiness: &Readiness,
-    generation: GenId,
-    check: Check,
-    timeout: Duration,
-    tx: Sender,
-) {
-    debug_assert_eq!(
-        generation,
-        check.generation(),
-        "a check for another generation"
-    );
+pub fn watch(readiness: &Readiness, check: Check, timeout: Duration, tx: Sender) {
     if let Err(e) = start(readiness, &check, timeout, tx) {
         check.not_ready(NotReady::Failed(format!(
             "cannot start the readiness check: {e}"
@@ -123,7 +112,7 @@ mod tests {
 
     use super::*;
     use crate::bus;
-    use crate::engine::Event;
+    use crate::engine::{Event, GenId};
     use crate::ready::testing::{assert_quiet, next_event};
 
     const LONG: Duration = Duration::from_secs(60);
@@ -182,7 +171,7 @@ mod tests {
         let (tx, rx) = bus::channel();
         let started = Instant::now();
         let delay = Duration::from_millis(40);
-        watch(&Readiness::Delay(delay), 3, Check::new(3), LONG, tx);
+        watch(&Readiness::Delay(delay), Check::new(3), LONG, tx);
         assert_eq!(next_event(&rx), Event::Ready { generation: 3 });
         assert!(started.elapsed() >= delay);
     }
@@ -209,7 +198,6 @@ mod tests {
         let port = free_port();
         watch(
             &Readiness::Tcp(format!("127.0.0.1:{port}")),
-            5,
             Check::new(5),
             LONG,
             tx,
@@ -260,7 +248,7 @@ mod tests {
         let (tx, rx) = bus::channel();
         let port = free_port();
         let url = format!("http://localhost:{port}/health?deep=1");
-        watch(&Readiness::Http(url), 7, Check::new(7), LONG, tx);
+        watch(&Readiness::Http(url), Check::new(7), LONG, tx);
         let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind late");
         let requests = serve_statuses(listener, &["503 Service Unavailable", "404 Not Found"]);
         assert_eq!(next_event(&rx), Event::Ready { generation: 7 });
@@ -278,7 +266,6 @@ mod tests {
             let port = free_port();
             watch(
                 &Readiness::Tcp(format!("127.0.0.1:{port}")),
-                generation,
                 Check::new(generation),
                 LONG,
                 tx,
