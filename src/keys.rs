@@ -165,9 +165,4 @@ mod tests {
         assert_eq!(key_of(b'?'), Some(Key::Help));
         assert_eq!(key_of(b'x'), None);
     }
-
-    #[test]
-    fn restore_without_start_does_nothing() {
-        restore();
-    }
 }
