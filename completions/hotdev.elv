@@ -41,6 +41,7 @@ set edit:completion:arg-completer[hotdev] = {|@words|
             cand --restart 'What to do when the app exits on its own (default never: wait for a change)'
             cand --listen 'Pre-bind ADDR and hand it to every generation (repeatable; replaces [[listen]]): 127.0.0.1:8080, [::1]:8080, 8080 or unix:PATH'
             cand --log-format 'Human status lines or one JSON object per event'
+            cand --no-speculative 'Build only when a burst''s debounce has run out, not speculatively when it first pauses'
             cand -q 'Print only errors and the app''s own output'
             cand --quiet 'Print only errors and the app''s own output'
             cand -v 'Print more about each step (what changed, the commands run)'

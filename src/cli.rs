@@ -60,6 +60,10 @@ pub struct Cli {
     #[arg(long, value_name = "DUR")]
     pub debounce: Option<String>,
 
+    /// Build only when a burst's debounce has run out, not speculatively when it first pauses.
+    #[arg(long)]
+    pub no_speculative: bool,
+
     /// Poll for changes instead of OS events (network, WSL, container mounts); bare: every 500ms.
     // A bare `--poll` yields "", which resolve maps to `defaults::POLL_INTERVAL`.
     #[arg(long, value_name = "DUR", num_args = 0..=1, require_equals = true, default_missing_value = "")]

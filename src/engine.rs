@@ -34,6 +34,9 @@ pub struct ChangeSet {
     pub paths: Vec<PathBuf>,
     /// The OS dropped events (queue overflow): something changed, the list is incomplete.
     pub overflow: bool,
+    /// The burst has paused (speculative builds) but its debounce has not run out: more may
+    /// follow. A build of it starts at once, and its result waits for [`Event::Settled`].
+    pub tentative: bool,
 }
 
 /// How a build or a generation ended.
@@ -74,6 +77,9 @@ pub enum Event {
     Start,
     /// Watched files changed.
     Changed(ChangeSet),
+    /// The burst of the last tentative [`Event::Changed`] ended with nothing more: a build of
+    /// it may now be swapped in. (Had more changed, a new `Changed` would come instead.)
+    Settled,
     /// A key or command asked for a build or restart.
     Manual(Manual),
     /// A build's process group is gone.
@@ -136,9 +142,16 @@ pub enum Action {
 /// shell, which knows pids and clocks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Note {
-    /// A build failed; `serving` keeps running (if any).
-    BuildFailedKeeping { serving: Option<GenId> },
-    /// A change arrived during a build: it was cancelled for a fresh one.
+    /// A build's success is acted on (a swap follows): the moment to report it. A speculative
+    /// build's result waits for its burst to settle, and is never reported if superseded.
+    BuildSucceeded { build: BuildId },
+    /// A build's failure is acted on; `serving` keeps running (if any).
+    BuildFailedKeeping {
+        build: BuildId,
+        serving: Option<GenId>,
+    },
+    /// A change arrived during a build, or after a speculative build finished but before its
+    /// burst settled: its result is dropped for a fresh build.
     BuildSuperseded { cancelled: BuildId },
     /// The candidate of an overlap swap failed; `kept` keeps serving.
     RolledBack { failed: GenId, kept: Option<GenId> },
@@ -173,7 +186,27 @@ pub struct Settings {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Build {
     Idle,
-    Running(BuildId),
+    /// `confirmed` once the burst it builds has ended (always, unless speculative).
+    Running {
+        id: BuildId,
+        confirmed: bool,
+    },
+    /// A speculative build finished before its burst ended: the result waits for
+    /// [`Event::Settled`] (use it) or the next change (drop it).
+    Held {
+        id: BuildId,
+        status: ExitStatus,
+    },
+}
+
+impl Build {
+    /// The build whose result still matters, running or held.
+    fn current(self) -> Option<BuildId> {
+        match self {
+            Build::Idle => None,
+            Build::Running { id, .. } | Build::Held { id, .. } => Some(id),
+        }
+    }
 }
 
 /// The reload loop's state.
@@ -198,6 +231,8 @@ pub struct Engine {
     paused: bool,
     /// A change arrived while paused: resuming builds once.
     missed_while_paused: bool,
+    /// No build step, and a tentative change came: swap once its burst settles.
+    swap_when_settled: bool,
     /// Restarts since the app last ran stably (restart policy).
     crashes: u32,
     /// The token of the scheduled restart that is still wanted, if any.
@@ -220,6 +255,7 @@ impl Engine {
             have_build: !settings.has_build,
             paused: false,
             missed_while_paused: false,
+            swap_when_settled: false,
             crashes: 0,
             pending_restart: None,
             last_token: 0,
@@ -241,7 +277,7 @@ impl Engine {
 
     /// Whether a build is running.
     pub fn building(&self) -> bool {
-        matches!(self.build, Build::Running(_))
+        matches!(self.build, Build::Running { .. })
     }
 
     /// Feed one event; returns the actions to carry out, in order.
@@ -255,6 +291,7 @@ impl Engine {
             Event::Start => self.build_or_swap(ChangeSet::default(), &mut out),
             Event::Changed(_) if self.paused => self.missed_while_paused = true,
             Event::Changed(changes) => self.build_or_swap(changes, &mut out),
+            Event::Settled => self.settled(&mut out),
             Event::TogglePause => {
                 self.paused = !self.paused;
                 out.push(Action::Report(Note::Paused {
@@ -273,29 +310,32 @@ impl Engine {
                     self.build_or_swap(ChangeSet::default(), &mut out);
                 }
             }
-            Event::BuildFinished { id, status } => {
-                if self.build != Build::Running(id) {
-                    return out; // a cancelled build's late result
+            Event::BuildFinished { id, status } => match self.build {
+                Build::Running {
+                    id: running,
+                    confirmed,
+                } if running == id => {
+                    if confirmed {
+                        self.build = Build::Idle;
+                        self.finished(id, status, &mut out);
+                    } else {
+                        self.build = Build::Held { id, status };
+                    }
                 }
-                self.build = Build::Idle;
-                if status.success() {
-                    self.have_build = true;
-                    self.swap(&mut out);
-                } else {
-                    self.build_failed(&mut out);
-                }
-            }
+                _ => {} // a cancelled build's late result
+            },
             Event::BuildSpawnFailed { id } => {
-                if self.build == Build::Running(id) {
+                // It would fail again on the same files: no reason to wait for the burst.
+                if self.build.current() == Some(id) {
                     self.build = Build::Idle;
-                    self.build_failed(&mut out);
+                    self.build_failed(id, &mut out);
                 }
             }
             Event::BuildTimedOut { id } => {
-                if self.build == Build::Running(id) {
+                if matches!(self.build, Build::Running { id: running, .. } if running == id) {
                     self.build = Build::Idle;
                     out.push(Action::CancelBuild { id });
-                    self.build_failed(&mut out);
+                    self.build_failed(id, &mut out);
                 }
             }
             Event::SpawnFailed { generation } => self.gone(generation, None, &mut out),
@@ -368,10 +408,11 @@ impl Engine {
     fn shutdown(&mut self, out: &mut Vec<Action>) {
         self.shutting_down = true;
         self.pending_restart = None;
-        if let Build::Running(id) = self.build {
-            self.build = Build::Idle;
-            out.push(Action::CancelBuild { id });
+        match std::mem::replace(&mut self.build, Build::Idle) {
+            Build::Running { id, .. } => out.push(Action::CancelBuild { id }),
+            Build::Held { .. } | Build::Idle => {}
         }
+        self.swap_when_settled = false;
         self.start_when_stopped = None;
         for generation in [self.candidate.take(), self.serving.take()]
             .into_iter()
@@ -392,27 +433,77 @@ impl Engine {
     }
 
     /// A change or a manual rebuild: build, or swap directly when there is no build step.
+    /// A tentative change builds at once too (that is the point of it), but without a build
+    /// step there is nothing to start early: the swap waits for the burst to settle.
     fn build_or_swap(&mut self, changes: ChangeSet, out: &mut Vec<Action>) {
         self.pending_restart = None;
         self.crashes = 0;
         if !self.settings.has_build {
-            self.swap(out);
+            self.swap_when_settled = changes.tentative;
+            if !changes.tentative {
+                self.swap(out);
+            }
             return;
         }
-        if let Build::Running(id) = self.build {
-            out.push(Action::CancelBuild { id });
-            out.push(Action::Report(Note::BuildSuperseded { cancelled: id }));
+        match self.build {
+            Build::Running { id, .. } => {
+                out.push(Action::CancelBuild { id });
+                out.push(Action::Report(Note::BuildSuperseded { cancelled: id }));
+            }
+            // Finished, but on files that have changed since: nothing to kill.
+            Build::Held { id, .. } => {
+                out.push(Action::Report(Note::BuildSuperseded { cancelled: id }))
+            }
+            Build::Idle => {}
         }
         self.last_build += 1;
-        self.build = Build::Running(self.last_build);
+        self.build = Build::Running {
+            id: self.last_build,
+            confirmed: !changes.tentative,
+        };
         out.push(Action::StartBuild {
             id: self.last_build,
             changes,
         });
     }
 
-    fn build_failed(&mut self, out: &mut Vec<Action>) {
+    /// The burst behind the speculative build is over: its result counts.
+    fn settled(&mut self, out: &mut Vec<Action>) {
+        match self.build {
+            Build::Running {
+                id,
+                confirmed: false,
+            } => {
+                self.build = Build::Running {
+                    id,
+                    confirmed: true,
+                }
+            }
+            Build::Held { id, status } => {
+                self.build = Build::Idle;
+                self.finished(id, status, out);
+            }
+            Build::Running { .. } | Build::Idle => {}
+        }
+        if std::mem::take(&mut self.swap_when_settled) {
+            self.swap(out);
+        }
+    }
+
+    /// Acts on the result of the current build.
+    fn finished(&mut self, id: BuildId, status: ExitStatus, out: &mut Vec<Action>) {
+        if status.success() {
+            self.have_build = true;
+            out.push(Action::Report(Note::BuildSucceeded { build: id }));
+            self.swap(out);
+        } else {
+            self.build_failed(id, out);
+        }
+    }
+
+    fn build_failed(&mut self, build: BuildId, out: &mut Vec<Action>) {
         out.push(Action::Report(Note::BuildFailedKeeping {
+            build,
             serving: self.serving,
         }));
     }

@@ -15,7 +15,7 @@ use crate::bus::{self, Input, Sender};
 use crate::capture::Capture;
 use crate::config::{Config, Readiness, RestartPolicy};
 use crate::engine::{
-    Action, BuildId, ChangeSet, Engine, Event, GenId, Manual, NotReady, Note, Settings,
+    Action, BuildId, ChangeSet, Engine, Event, ExitStatus, GenId, Manual, NotReady, Note, Settings,
 };
 use crate::exit;
 use crate::filter::Filter;
@@ -52,6 +52,14 @@ struct BuildRun {
     output: Arc<Mutex<Vec<String>>>,
 }
 
+/// A build that finished, kept until the engine acts on its result (at once, or when a
+/// speculative build's burst settles) or drops it.
+struct FinishedBuild {
+    duration: Duration,
+    status: ExitStatus,
+    output: Vec<String>,
+}
+
 struct GenerationRun {
     pgid: i32,
     started: Instant,
@@ -73,6 +81,8 @@ struct Shell {
     notify: Option<NotifySocket>,
     registry: Registry,
     builds: BTreeMap<BuildId, BuildRun>,
+    /// Results not reported yet: the engine's note on them says when.
+    finished: BTreeMap<BuildId, FinishedBuild>,
     generations: BTreeMap<GenId, GenerationRun>,
     /// Events produced by carrying out actions (e.g. a spawn that failed), fed back first.
     follow_ups: VecDeque<Event>,
@@ -176,6 +186,7 @@ pub fn run(config: Config, reload: Reload) -> Result<u8, StartError> {
         notify,
         registry,
         builds: BTreeMap::new(),
+        finished: BTreeMap::new(),
         generations: BTreeMap::new(),
         follow_ups: VecDeque::new(),
         exit_code: exit::SUCCESS,
@@ -383,6 +394,7 @@ impl Shell {
             Event::Changed(changes) => self.reporter.report(&Message::Change {
                 paths: &changes.paths,
                 overflow: changes.overflow,
+                tentative: changes.tentative,
                 root: &self.config.root,
             }),
             Event::BuildFinished { id, status } => {
@@ -393,29 +405,15 @@ impl Shell {
                 if run.cancelled {
                     return;
                 }
-                let duration = run.started.elapsed();
-                if status.success() {
-                    self.last_good_build = Some(*id);
-                    self.reporter.report(&Message::BuildOk {
-                        build: *id,
-                        duration,
-                    });
-                } else {
-                    self.reporter.report(&Message::BuildFailed {
-                        build: *id,
-                        duration,
-                        status: format_status(*status),
-                        serving: self.serving,
-                    });
-                }
                 let output = run.output.lock().map(|o| o.clone()).unwrap_or_default();
-                if !status.success() || self.reporter.verbose() {
-                    self.reporter.report(&Message::BuildOutput {
-                        build: *id,
-                        lines: &output,
-                        failed: !status.success(),
-                    });
-                }
+                self.finished.insert(
+                    *id,
+                    FinishedBuild {
+                        duration: run.started.elapsed(),
+                        status: *status,
+                        output,
+                    },
+                );
             }
             Event::BuildTimedOut { id } => {
                 if let Some(run) = self.builds.get_mut(id).filter(|r| !r.cancelled) {
@@ -524,10 +522,48 @@ impl Shell {
 
     fn note(&mut self, note: Note) {
         match note {
-            // Reported with its timing when the build result was observed.
-            Note::BuildFailedKeeping { .. } => {}
-            // Reported by CancelBuild.
-            Note::BuildSuperseded { .. } => {}
+            Note::BuildSucceeded { build } => {
+                let Some(done) = self.finished.remove(&build) else {
+                    return;
+                };
+                self.last_good_build = Some(build);
+                self.reporter.report(&Message::BuildOk {
+                    build,
+                    duration: done.duration,
+                });
+                if self.reporter.verbose() {
+                    self.reporter.report(&Message::BuildOutput {
+                        build,
+                        lines: &done.output,
+                        failed: false,
+                    });
+                }
+            }
+            // A build that could not start or timed out was reported where that was seen.
+            Note::BuildFailedKeeping { build, serving } => {
+                let Some(done) = self.finished.remove(&build) else {
+                    return;
+                };
+                self.reporter.report(&Message::BuildFailed {
+                    build,
+                    duration: done.duration,
+                    status: format_status(done.status),
+                    serving,
+                });
+                self.reporter.report(&Message::BuildOutput {
+                    build,
+                    lines: &done.output,
+                    failed: true,
+                });
+            }
+            // A running build is reported by CancelBuild; a finished one whose result waited
+            // for its burst to settle is dropped here, unreported until now.
+            Note::BuildSuperseded { cancelled } => {
+                if self.finished.remove(&cancelled).is_some() {
+                    self.reporter
+                        .report(&Message::BuildCancelled { build: cancelled });
+                }
+            }
             // Reported as generation_exited with requested = false.
             Note::ExitedOnItsOwn { .. } => {}
             // Reported by KillGeneration with the time waited.
@@ -557,7 +593,7 @@ impl Shell {
         }
     }
 
-    fn start_build(&mut self, id: BuildId, _changes: &ChangeSet) {
+    fn start_build(&mut self, id: BuildId, changes: &ChangeSet) {
         let Some(build) = &self.config.build else {
             return;
         };
@@ -575,6 +611,7 @@ impl Shell {
                 self.reporter.report(&Message::BuildStarted {
                     build: id,
                     pid: pgid,
+                    speculative: changes.tentative,
                     spinner: self.generations.is_empty(),
                 });
                 let capture = match (child.stdout.take(), child.stderr.take()) {

@@ -3,6 +3,11 @@
 //! Debouncing is a true quiet period, driven by the events themselves: a burst ends when no
 //! relevant event arrived for `debounce` (capped at [`MAX_BURST`] so a file written for ever
 //! cannot hold builds back). An idle watcher thread blocks on its channel and never wakes up.
+//!
+//! With `settle` (speculative builds), a burst that has paused that long while no changed file
+//! is still open for writing is sent early, once, as a *tentative* change; when the burst then
+//! ends it is confirmed by [`Event::Settled`], or followed by a normal change naming what came
+//! after. The engine builds at once and swaps only when the burst is over.
 //! (notify-debouncer-full was used first; its fixed tick woke hotdev ~150 times a second when
 //! idle, released each path on its own clock so a burst with a short pause became two builds,
 //! and added a tick to every reload — see BENCHMARKS.md.)
@@ -120,6 +125,7 @@ impl Watch {
             // directory; inotify and polling are what per-directory watches are for.
             per_dir: cfg.poll.is_some() || cfg!(any(target_os = "linux", target_os = "android")),
             debounce,
+            settle: cfg.settle.filter(|settle| *settle < debounce),
             watched: Arc::clone(&watched),
             tx,
         };
@@ -213,6 +219,8 @@ struct Worker {
     per_dir: bool,
     /// The quiet period that ends a burst.
     debounce: Duration,
+    /// The pause after which a burst is sent early as a tentative change.
+    settle: Option<Duration>,
     watched: Arc<AtomicUsize>,
     tx: Sender,
 }
@@ -223,6 +231,31 @@ struct Burst {
     changed: BTreeSet<PathBuf>,
     seen: BTreeSet<PathBuf>,
     overflow: bool,
+}
+
+/// What [`Worker::handle`] sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sent {
+    /// A change set for the engine.
+    Change,
+    /// Nothing that could build (filtered out, or nothing at all).
+    Nothing,
+    /// Nobody listens any more.
+    Closed,
+}
+
+/// Where one burst stands while its events come in.
+struct Pending {
+    events: Vec<notify::Event>,
+    /// When the last relevant event arrived.
+    last: Instant,
+    /// Relevant events are among `events`.
+    relevant: bool,
+    /// Accepted files written to and not closed yet: while there are any, the writer is not
+    /// done and the burst is not sent early.
+    writing: BTreeSet<PathBuf>,
+    /// The tentative change of this burst has been sent.
+    tentative: bool,
 }
 
 impl Worker {
@@ -240,32 +273,78 @@ impl Worker {
             let started = Instant::now();
             let cap = started + MAX_BURST.max(self.debounce * 4);
             let mut quiet_until = started + self.debounce;
-            let mut events = vec![first];
+            let mut burst = Pending {
+                events: Vec::new(),
+                last: started,
+                relevant: false,
+                writing: BTreeSet::new(),
+                tentative: false,
+            };
+            self.add(&mut burst, first, started);
             loop {
                 let now = Instant::now();
-                let until = quiet_until.min(cap);
-                if now >= until {
+                let end = quiet_until.min(cap);
+                let early = self.early_at(&burst).filter(|at| *at < end);
+                if early.is_some_and(|at| now >= at) {
+                    match self.handle(&std::mem::take(&mut burst.events), true) {
+                        Sent::Change => burst.tentative = true,
+                        Sent::Nothing => {}
+                        Sent::Closed => return,
+                    }
+                    burst.relevant = false;
+                    continue;
+                }
+                if now >= end {
                     break;
                 }
-                match rx.recv_timeout(until - now) {
+                match rx.recv_timeout(early.unwrap_or(end) - now) {
                     Ok(Msg::Raw(Ok(event))) => {
                         // Only events that could matter extend the quiet period: an app that
                         // writes an ignored log file all the time must not hold builds back.
-                        if self.relevant(&event) {
-                            quiet_until = Instant::now() + self.debounce;
+                        let now = Instant::now();
+                        if self.add(&mut burst, event, now) {
+                            quiet_until = now + self.debounce;
                         }
-                        events.push(event);
                     }
                     Ok(Msg::Raw(Err(error))) => self.report(vec![error]),
                     Ok(Msg::Stop) => return,
-                    Err(mpsc::RecvTimeoutError::Timeout) => break,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {}
                     Err(mpsc::RecvTimeoutError::Disconnected) => return,
                 }
             }
-            if !self.handle(&events) {
+            let sent = self.handle(&burst.events, false);
+            let confirmed = match sent {
+                Sent::Closed => return,
+                // Nothing after the tentative change counted: that change was the whole burst.
+                Sent::Nothing if burst.tentative => self.tx.send(Input::Event(Event::Settled)),
+                Sent::Nothing | Sent::Change => Ok(()),
+            };
+            if confirmed.is_err() {
                 return; // the shell is gone
             }
         }
+    }
+
+    /// Adds an event to the burst; true when it is relevant (it extends the quiet period).
+    fn add(&self, burst: &mut Pending, event: notify::Event, now: Instant) -> bool {
+        let relevant = self.relevant(&event);
+        if relevant {
+            burst.last = now;
+            burst.relevant = true;
+            if self.settle.is_some() {
+                track_writes(&self.filter, &event, &mut burst.writing);
+            }
+        }
+        burst.events.push(event);
+        relevant
+    }
+
+    /// When the burst may be sent early: `settle` after its last relevant event, once per
+    /// burst, and only while no accepted file is still open for writing.
+    fn early_at(&self, burst: &Pending) -> Option<Instant> {
+        let settle = self.settle?;
+        (!burst.tentative && burst.relevant && burst.writing.is_empty())
+            .then(|| burst.last + settle)
     }
 
     /// Whether an event may change what is built: a rescan, a directory, or an accepted path.
@@ -278,8 +357,8 @@ impl Worker {
                 }))
     }
 
-    /// Turns one burst into one message; false when nobody listens any more.
-    fn handle(&mut self, events: &[notify::Event]) -> bool {
+    /// Turns (part of) a burst into one message; `tentative` when more may follow.
+    fn handle(&mut self, events: &[notify::Event], tentative: bool) -> Sent {
         let mut burst = Burst::default();
         let mut new_dirs = Vec::new();
         let mut rules_changed = false;
@@ -319,7 +398,7 @@ impl Worker {
                 Err(err) => {
                     let msg = format!("{err} (keeping the previous watch rules)");
                     if self.tx.send(Input::WatchWarning(msg)).is_err() {
-                        return false;
+                        return Sent::Closed;
                     }
                 }
             }
@@ -330,7 +409,7 @@ impl Worker {
             if let Err(err) = self.add_tree(&dir, Some(&mut found)) {
                 let msg = WatchError::from(err).to_string();
                 if self.tx.send(Input::WatchWarning(msg)).is_err() {
-                    return false;
+                    return Sent::Closed;
                 }
             }
             for file in found {
@@ -341,7 +420,7 @@ impl Worker {
             self.resync();
         }
         self.publish_count();
-        burst.send(&self.tx)
+        burst.send(&self.tx, tentative)
     }
 
     /// Watches `dir` and every directory below it that the filter enters; with `found`, also
@@ -444,18 +523,56 @@ impl Burst {
         self.seen.insert(path.to_path_buf());
     }
 
-    fn send(self, tx: &Sender) -> bool {
-        let input = if self.overflow || !self.changed.is_empty() {
-            Input::Event(Event::Changed(ChangeSet {
+    fn send(self, tx: &Sender, tentative: bool) -> Sent {
+        let (input, sent) = if self.overflow || !self.changed.is_empty() {
+            let changes = ChangeSet {
                 paths: self.changed.into_iter().collect(),
                 overflow: self.overflow,
-            }))
+                tentative,
+            };
+            (Input::Event(Event::Changed(changes)), Sent::Change)
         } else if !self.seen.is_empty() {
-            Input::Ignored(self.seen.into_iter().collect())
+            (
+                Input::Ignored(self.seen.into_iter().collect()),
+                Sent::Nothing,
+            )
         } else {
-            return true;
+            return Sent::Nothing;
         };
-        tx.send(input).is_ok()
+        match tx.send(input) {
+            Ok(()) => sent,
+            Err(_) => Sent::Closed,
+        }
+    }
+}
+
+/// Follows which accepted files are open for writing: written to (`IN_MODIFY`) and not yet
+/// closed (`IN_CLOSE_WRITE`), removed or renamed away. A save that is still being written, or
+/// an editor's `fsync` between write and close, must not start a build on half a file.
+fn track_writes(filter: &Filter, event: &notify::Event, writing: &mut BTreeSet<PathBuf>) {
+    use notify::event::{ModifyKind, RenameMode};
+    match event.kind {
+        EventKind::Modify(ModifyKind::Data(_)) => {
+            for path in &event.paths {
+                if filter.accepts(path, false) {
+                    writing.insert(path.clone());
+                }
+            }
+        }
+        EventKind::Access(AccessKind::Close(AccessMode::Write))
+        | EventKind::Remove(_)
+        | EventKind::Modify(ModifyKind::Name(RenameMode::From)) => {
+            for path in &event.paths {
+                writing.remove(path);
+            }
+        }
+        // A rename names both paths: the old one is gone, the new one arrived complete.
+        EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => {
+            if let Some(from) = event.paths.first() {
+                writing.remove(from);
+            }
+        }
+        _ => {}
     }
 }
 

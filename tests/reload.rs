@@ -715,24 +715,32 @@ fn a_burst_of_writes_is_one_build() {
     }
     let burst = t.elapsed();
     wait_serving(&h, addr, 2, "v11", BUILD);
-    let changes = h.events()[before..]
+    let changes: Vec<Value> = h.events()[before..]
         .iter()
         .filter(|e| is(e, "change"))
-        .count();
+        .cloned()
+        .collect();
     eprintln!(
-        "burst of 10 writes in {burst:?}: {changes} change set(s), builds {:?}",
+        "burst of 10 writes in {burst:?}: {} change set(s), builds {:?}",
+        changes.len(),
         build_numbers(&h)
     );
     // Only generation 2 ever ran after generation 1: nothing in between was served.
     assert_eq!(h.count("generation_started"), 2);
-    // Within the 50ms debounce, the burst is one change set and one build. (On a loaded
-    // machine the test itself can be descheduled between writes: then the burst is split and
-    // each extra change set must have cancelled the build before it.)
+    // Each change set after the first cancelled the build before it: one build is served.
+    assert_eq!(
+        h.count("build_cancelled") + 1,
+        changes.len(),
+        "{}",
+        h.tail(30)
+    );
+    // Within the 50ms debounce the burst is one change set; or, if the test was descheduled
+    // for 5ms between writes, a tentative one (the speculative build) and the rest. (A slower
+    // burst on a loaded machine may be split further.)
     if burst < Duration::from_millis(25) {
-        assert_eq!(changes, 1, "a {burst:?} burst made {changes} change sets");
-        assert_eq!(build_numbers(&h), [1, 2], "{}", h.tail(30));
-    } else {
-        assert_eq!(h.count("build_cancelled") + 1, changes, "{}", h.tail(30));
+        let one = changes.len() == 1;
+        let early_then_rest = changes.len() == 2 && changes[0]["tentative"] == json!(true);
+        assert!(one || early_then_rest, "a {burst:?} burst made {changes:?}");
     }
 }
 

@@ -61,6 +61,10 @@ pub struct BuildFile {
     pub env: BTreeMap<String, String>,
     /// Kill a build that runs longer than this, e.g. `"5m"`. Default: no limit.
     pub timeout: Option<String>,
+    /// Start the build as soon as a burst of changes pauses (5ms, every changed file closed)
+    /// instead of when its debounce runs out; the result is swapped in only once the burst is
+    /// over, and a later change in the burst cancels it. Default `true`.
+    pub speculative: Option<bool>,
 }
 
 /// `[run]`
@@ -230,6 +234,7 @@ mod tests {
             command = ["go", "build", "-o", "tmp/app", "."]
             env = { CGO_ENABLED = "0" }
             timeout = "5m"
+            speculative = false
 
             [run]
             command = "tmp/app"

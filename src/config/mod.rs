@@ -59,6 +59,10 @@ pub struct WatchConfig {
     pub debounce: Duration,
     /// `Some(interval)` to use the polling watcher instead of the OS one.
     pub poll: Option<Duration>,
+    /// Speculative builds (`build.speculative`): a burst that has paused this long, with
+    /// every changed file closed, is sent as a tentative change before its debounce runs out.
+    /// `None` for no early change (no build step, polling, or switched off).
+    pub settle: Option<Duration>,
     /// Absolute paths that are never watched whatever the config says: the build's output
     /// and hotdev's own files, so that a build can never trigger itself.
     pub never: Vec<PathBuf>,
@@ -95,6 +99,9 @@ pub struct BuildConfig {
     pub command: CommandSpec,
     /// A build that runs longer than this is killed and reported as failed.
     pub timeout: Option<Duration>,
+    /// Start building when a burst of changes pauses, before its debounce runs out; the
+    /// result is only swapped in once the burst is over.
+    pub speculative: bool,
 }
 
 /// How generation N is replaced by N+1 (DESIGN.md §3).

@@ -131,6 +131,7 @@ mod tests {
                 env: BTreeMap::new(),
             },
             timeout: None,
+            speculative: true,
         }
     }
 

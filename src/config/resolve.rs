@@ -37,6 +37,11 @@ pub mod defaults {
     pub const STRATEGY: SwapStrategy = SwapStrategy::Restart;
     pub const WATCH_PATHS: &[&str] = &["."];
     pub const GITIGNORE: bool = true;
+    pub const SPECULATIVE: bool = true;
+    /// How long a burst must pause (with every changed file closed) for a speculative build.
+    /// Editors write a save within a millisecond or so; a burst that pauses longer and then
+    /// goes on costs one cancelled build.
+    pub const SETTLE: Duration = Duration::from_millis(5);
     /// systemd's own name for a socket that was given none.
     pub const LISTEN_NAME: &str = "unknown";
 }
@@ -169,6 +174,16 @@ impl Ctx<'_> {
         self.check_strategy(&run, &listen, ready_at)?;
 
         let mut watch = self.watch(&file)?;
+        watch.settle = match &build {
+            Some(build)
+                if build.speculative
+                    && watch.poll.is_none()
+                    && watch.debounce > defaults::SETTLE =>
+            {
+                Some(defaults::SETTLE)
+            }
+            _ => None,
+        };
         watch.never = never_watched(
             self.root,
             build.as_ref(),
@@ -288,6 +303,7 @@ impl Ctx<'_> {
             gitignore: watch.gitignore.unwrap_or(defaults::GITIGNORE),
             debounce,
             poll,
+            settle: None,
             never: Vec::new(),
         })
     }
@@ -325,10 +341,15 @@ impl Ctx<'_> {
             value::duration,
         )?;
         let env = from_file.map(|build| build.env.clone()).unwrap_or_default();
+        let speculative = !self.cli.no_speculative
+            && from_file
+                .and_then(|build| build.speculative)
+                .unwrap_or(defaults::SPECULATIVE);
         Ok(Some((
             BuildConfig {
                 command: CommandSpec { program, env },
                 timeout,
+                speculative,
             },
             at,
         )))

@@ -210,6 +210,16 @@ impl Lookup<'_> {
                 self.from(None, "build.timeout"),
                 Some("no limit"),
             );
+            push(
+                "build",
+                "speculative",
+                Some(Value::Boolean(build.speculative)),
+                self.from(
+                    flag(cli.no_speculative, "--no-speculative"),
+                    "build.speculative",
+                ),
+                None,
+            );
         }
 
         let run = &config.run;

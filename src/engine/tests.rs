@@ -12,6 +12,7 @@ fn change(path: &str) -> Event {
     Event::Changed(ChangeSet {
         paths: vec![PathBuf::from(path)],
         overflow: false,
+        tentative: false,
     })
 }
 
@@ -56,7 +57,13 @@ fn serving_first(e: &mut Engine) {
         e.step(Event::Start)[..],
         [Action::StartBuild { id: 1, .. }]
     ));
-    assert_eq!(e.step(ok(1)), vec![start(1, None)]);
+    assert_eq!(
+        e.step(ok(1)),
+        vec![
+            Action::Report(Note::BuildSucceeded { build: 1 }),
+            start(1, None)
+        ]
+    );
 }
 
 #[test]
@@ -92,7 +99,8 @@ fn change_starts_a_build_with_the_changed_paths() {
             id: 2,
             changes: ChangeSet {
                 paths: vec![PathBuf::from("main.go")],
-                overflow: false
+                overflow: false,
+                tentative: false,
             }
         }]
     );
@@ -130,7 +138,7 @@ fn result_of_a_cancelled_build_is_ignored() {
     assert_eq!(e.step(ok(2)), vec![]);
     assert_eq!(e.step(failed(2)), vec![]);
     assert_eq!(
-        e.step(ok(3)),
+        only_effects(e.step(ok(3))),
         vec![Action::StopGeneration { generation: 1 }]
     );
 }
@@ -143,6 +151,7 @@ fn failed_build_keeps_the_old_generation_serving() {
     assert_eq!(
         e.step(failed(2)),
         vec![Action::Report(Note::BuildFailedKeeping {
+            build: 2,
             serving: Some(1)
         })]
     );
@@ -160,13 +169,16 @@ fn failed_first_build_runs_nothing_and_waits() {
     e.step(Event::Start);
     assert_eq!(
         e.step(failed(1)),
-        vec![Action::Report(Note::BuildFailedKeeping { serving: None })]
+        vec![Action::Report(Note::BuildFailedKeeping {
+            build: 1,
+            serving: None
+        })]
     );
     assert!(matches!(
         e.step(change("x.go"))[..],
         [Action::StartBuild { id: 2, .. }]
     ));
-    assert_eq!(e.step(ok(2)), vec![start(1, None)]);
+    assert_eq!(only_effects(e.step(ok(2))), vec![start(1, None)]);
 }
 
 #[test]
@@ -175,7 +187,10 @@ fn build_that_cannot_start_counts_as_failed() {
     e.step(Event::Start);
     assert_eq!(
         e.step(Event::BuildSpawnFailed { id: 1 }),
-        vec![Action::Report(Note::BuildFailedKeeping { serving: None })]
+        vec![Action::Report(Note::BuildFailedKeeping {
+            build: 1,
+            serving: None
+        })]
     );
     assert!(!e.building());
 }
@@ -189,7 +204,10 @@ fn build_timeout_kills_it_and_keeps_serving() {
         e.step(Event::BuildTimedOut { id: 2 }),
         vec![
             Action::CancelBuild { id: 2 },
-            Action::Report(Note::BuildFailedKeeping { serving: Some(1) })
+            Action::Report(Note::BuildFailedKeeping {
+                build: 2,
+                serving: Some(1)
+            })
         ]
     );
     assert_eq!(e.step(Event::BuildTimedOut { id: 2 }), vec![]);
@@ -201,7 +219,7 @@ fn restart_stops_old_before_starting_new() {
     serving_first(&mut e);
     e.step(change("main.go"));
     assert_eq!(
-        e.step(ok(2)),
+        only_effects(e.step(ok(2))),
         vec![Action::StopGeneration { generation: 1 }]
     );
     assert_eq!(e.step(exited(1)), vec![start(2, Some(1))]);
@@ -233,7 +251,7 @@ fn two_builds_during_one_stop_start_one_generation() {
     e.step(change("a.go"));
     e.step(ok(2));
     e.step(change("b.go"));
-    assert_eq!(e.step(ok(3)), vec![]);
+    assert_eq!(only_effects(e.step(ok(3))), vec![]);
     assert_eq!(e.step(exited(1)), vec![start(2, Some(1))]);
 }
 
@@ -257,7 +275,7 @@ fn app_that_exits_on_its_own_is_not_restarted() {
     );
     assert_eq!(e.serving(), None);
     e.step(change("main.go"));
-    assert_eq!(e.step(ok(2)), vec![start(2, None)]);
+    assert_eq!(only_effects(e.step(ok(2))), vec![start(2, None)]);
 }
 
 fn engine_restarting(restart: RestartPolicy) -> Engine {
@@ -364,7 +382,7 @@ fn a_change_cancels_a_scheduled_restart() {
     e.step(crash(1));
     e.step(change("main.go"));
     assert_eq!(e.step(Event::RestartDue { token: 1 }), vec![]);
-    assert_eq!(e.step(ok(2)), vec![start(2, None)]);
+    assert_eq!(only_effects(e.step(ok(2))), vec![start(2, None)]);
 }
 
 #[test]
@@ -428,7 +446,7 @@ fn overlap_starts_new_before_stopping_old() {
     let mut e = engine(SwapStrategy::Overlap);
     serving_first(&mut e);
     e.step(change("main.go"));
-    assert_eq!(e.step(ok(2)), vec![start(2, Some(1))]);
+    assert_eq!(only_effects(e.step(ok(2))), vec![start(2, Some(1))]);
     assert_eq!(e.serving(), Some(1));
     assert_eq!(
         e.step(Event::Ready { generation: 2 }),
@@ -464,7 +482,7 @@ fn overlap_candidate_that_exits_rolls_back_to_the_old_one() {
     assert_eq!(e.serving(), Some(1));
     // The next good build swaps in.
     e.step(change("main.go"));
-    assert_eq!(e.step(ok(3)), vec![start(3, Some(1))]);
+    assert_eq!(only_effects(e.step(ok(3))), vec![start(3, Some(1))]);
 }
 
 #[test]
@@ -499,7 +517,7 @@ fn overlap_newer_build_replaces_a_candidate_still_starting() {
     e.step(ok(2));
     e.step(change("b.go"));
     assert_eq!(
-        e.step(ok(3)),
+        only_effects(e.step(ok(3))),
         vec![Action::StopGeneration { generation: 2 }, start(3, Some(1))]
     );
     // The stale candidate's readiness is ignored.
@@ -516,7 +534,7 @@ fn overlap_with_nothing_serving_starts_directly() {
     serving_first(&mut e);
     e.step(exited(1));
     e.step(change("main.go"));
-    assert_eq!(e.step(ok(2)), vec![start(2, None)]);
+    assert_eq!(only_effects(e.step(ok(2))), vec![start(2, None)]);
     assert_eq!(e.serving(), Some(2));
 }
 
@@ -544,7 +562,7 @@ fn signal_strategy_reloads_in_place() {
     serving_first(&mut e);
     e.step(change("plugin.go"));
     assert_eq!(
-        e.step(ok(2)),
+        only_effects(e.step(ok(2))),
         vec![Action::ReloadGeneration { generation: 1 }]
     );
     assert_eq!(e.serving(), Some(1));
@@ -628,5 +646,197 @@ fn shutdown_during_restart_gap_starts_nothing_new() {
     e.step(change("a.go"));
     e.step(ok(2)); // stopping 1, start pending
     e.step(Event::Shutdown);
+    assert_eq!(e.step(exited(1)), vec![Action::Exit]);
+}
+
+// Speculative builds: a tentative change builds at once; the result waits for `Settled`.
+
+fn tentative(path: &str) -> Event {
+    Event::Changed(ChangeSet {
+        paths: vec![PathBuf::from(path)],
+        overflow: false,
+        tentative: true,
+    })
+}
+
+#[test]
+fn tentative_change_builds_at_once_but_swaps_only_when_settled() {
+    let mut e = engine(SwapStrategy::Restart);
+    serving_first(&mut e);
+    assert!(matches!(
+        &e.step(tentative("a.go"))[..],
+        [Action::StartBuild { id: 2, changes }] if changes.tentative
+    ));
+    assert_eq!(e.step(ok(2)), vec![], "held until the burst is over");
+    assert_eq!(e.serving(), Some(1));
+    assert_eq!(
+        e.step(Event::Settled),
+        vec![
+            Action::Report(Note::BuildSucceeded { build: 2 }),
+            Action::StopGeneration { generation: 1 }
+        ]
+    );
+}
+
+#[test]
+fn a_burst_that_settles_during_the_build_swaps_when_it_finishes() {
+    let mut e = engine(SwapStrategy::Overlap);
+    serving_first(&mut e);
+    e.step(tentative("a.go"));
+    assert_eq!(e.step(Event::Settled), vec![]);
+    assert_eq!(
+        e.step(ok(2)),
+        vec![
+            Action::Report(Note::BuildSucceeded { build: 2 }),
+            start(2, Some(1))
+        ]
+    );
+}
+
+#[test]
+fn more_changes_in_the_burst_cancel_the_speculative_build() {
+    let mut e = engine(SwapStrategy::Restart);
+    serving_first(&mut e);
+    e.step(tentative("a.go"));
+    let actions = e.step(change("b.go"));
+    assert_eq!(
+        actions[..2],
+        [
+            Action::CancelBuild { id: 2 },
+            Action::Report(Note::BuildSuperseded { cancelled: 2 })
+        ]
+    );
+    assert!(matches!(
+        &actions[2..],
+        [Action::StartBuild { id: 3, changes }] if !changes.tentative
+    ));
+    assert_eq!(e.step(ok(2)), vec![], "the cancelled build's late result");
+    assert_eq!(
+        only_effects(e.step(ok(3))),
+        vec![Action::StopGeneration { generation: 1 }],
+        "a confirmed build swaps without waiting"
+    );
+}
+
+#[test]
+fn more_changes_drop_a_finished_speculative_result_without_a_kill() {
+    let mut e = engine(SwapStrategy::Restart);
+    serving_first(&mut e);
+    e.step(tentative("a.go"));
+    e.step(ok(2));
+    let actions = e.step(change("b.go"));
+    assert_eq!(
+        actions[0],
+        Action::Report(Note::BuildSuperseded { cancelled: 2 })
+    );
+    assert!(matches!(actions[1..], [Action::StartBuild { id: 3, .. }]));
+    assert_eq!(
+        e.step(Event::Settled),
+        vec![],
+        "nothing is waiting any more"
+    );
+    assert_eq!(e.serving(), Some(1));
+}
+
+#[test]
+fn a_failed_speculative_build_is_reported_only_once_its_burst_settles() {
+    let mut e = engine(SwapStrategy::Restart);
+    serving_first(&mut e);
+    e.step(tentative("a.go"));
+    assert_eq!(e.step(failed(2)), vec![]);
+    assert_eq!(
+        e.step(Event::Settled),
+        vec![Action::Report(Note::BuildFailedKeeping {
+            build: 2,
+            serving: Some(1)
+        })]
+    );
+}
+
+#[test]
+fn a_failed_speculative_build_of_half_a_burst_is_never_reported_as_failed() {
+    let mut e = engine(SwapStrategy::Restart);
+    serving_first(&mut e);
+    e.step(tentative("a.go"));
+    e.step(failed(2));
+    let actions = e.step(change("a.go"));
+    assert!(
+        !actions
+            .iter()
+            .any(|a| matches!(a, Action::Report(Note::BuildFailedKeeping { .. }))),
+        "{actions:?}"
+    );
+    assert_eq!(
+        only_effects(e.step(ok(3))),
+        vec![Action::StopGeneration { generation: 1 }]
+    );
+}
+
+#[test]
+fn without_a_build_step_a_tentative_change_waits_for_the_burst_to_settle() {
+    let mut e = Engine::new(Settings {
+        has_build: false,
+        strategy: SwapStrategy::Restart,
+        restart: RestartPolicy::Never,
+    });
+    e.step(Event::Start);
+    assert_eq!(e.step(tentative("a.go")), vec![]);
+    assert_eq!(
+        e.step(Event::Settled),
+        vec![Action::StopGeneration { generation: 1 }]
+    );
+    assert_eq!(e.step(Event::Settled), vec![], "one swap per burst");
+}
+
+#[test]
+fn settled_with_nothing_speculative_does_nothing() {
+    let mut e = engine(SwapStrategy::Restart);
+    serving_first(&mut e);
+    assert_eq!(e.step(Event::Settled), vec![]);
+    e.step(change("a.go"));
+    assert_eq!(e.step(Event::Settled), vec![]);
+    assert_eq!(
+        only_effects(e.step(ok(2))),
+        vec![Action::StopGeneration { generation: 1 }]
+    );
+}
+
+#[test]
+fn a_manual_rebuild_replaces_a_speculative_build_by_a_confirmed_one() {
+    let mut e = engine(SwapStrategy::Restart);
+    serving_first(&mut e);
+    e.step(tentative("a.go"));
+    let actions = only_effects(e.step(Event::Manual(Manual::Rebuild)));
+    assert_eq!(actions[0], Action::CancelBuild { id: 2 });
+    assert_eq!(
+        only_effects(e.step(ok(3))),
+        vec![Action::StopGeneration { generation: 1 }]
+    );
+}
+
+#[test]
+fn a_tentative_change_while_paused_builds_nothing() {
+    let mut e = engine(SwapStrategy::Restart);
+    serving_first(&mut e);
+    e.step(Event::TogglePause);
+    assert_eq!(e.step(tentative("a.go")), vec![]);
+    assert_eq!(e.step(Event::Settled), vec![]);
+    assert!(matches!(
+        only_effects(e.step(Event::TogglePause))[..],
+        [Action::StartBuild { id: 2, .. }]
+    ));
+}
+
+#[test]
+fn shutdown_drops_a_held_speculative_result() {
+    let mut e = engine(SwapStrategy::Restart);
+    serving_first(&mut e);
+    e.step(tentative("a.go"));
+    e.step(ok(2));
+    assert_eq!(
+        only_effects(e.step(Event::Shutdown)),
+        vec![Action::StopGeneration { generation: 1 }]
+    );
+    assert_eq!(e.step(Event::Settled), vec![]);
     assert_eq!(e.step(exited(1)), vec![Action::Exit]);
 }

@@ -35,6 +35,7 @@ impl Tree {
             gitignore: true,
             debounce: Duration::from_millis(50),
             poll: None,
+            settle: None,
             never: vec![],
         }
     }

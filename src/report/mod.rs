@@ -40,6 +40,8 @@ pub enum Message<'a> {
     Change {
         paths: &'a [PathBuf],
         overflow: bool,
+        /// Sent early (speculative builds): the burst may go on.
+        tentative: bool,
         root: &'a Path,
     },
     Ignored {
@@ -48,6 +50,8 @@ pub enum Message<'a> {
     BuildStarted {
         build: BuildId,
         pid: i32,
+        /// Started on a burst that may not be over (`build.speculative`).
+        speculative: bool,
         /// Show a spinner (terminals only): off while a generation runs, whose log lines
         /// would otherwise be glued to the spinner's line.
         spinner: bool,
@@ -392,6 +396,7 @@ fn human_of(message: &Message) -> (Level, String) {
             paths,
             overflow,
             root,
+            ..
         } => {
             if *overflow {
                 return (
@@ -578,16 +583,25 @@ fn json_of(message: &Message) -> Value {
             json!({"event": "listening", "address": address, "name": name, "fd": fd})
         }
         Change {
-            paths, overflow, ..
+            paths,
+            overflow,
+            tentative,
+            ..
         } => json!({
             "event": "change",
             "paths": paths,
             "count": paths.len(),
             "overflow": overflow,
+            "tentative": tentative,
         }),
         Ignored { paths } => json!({"event": "ignored", "paths": paths}),
-        BuildStarted { build, pid, .. } => {
-            json!({"event": "build_started", "build": build, "pid": pid})
+        BuildStarted {
+            build,
+            pid,
+            speculative,
+            ..
+        } => {
+            json!({"event": "build_started", "build": build, "pid": pid, "speculative": speculative})
         }
         BuildCancelled { build } => json!({"event": "build_cancelled", "build": build}),
         BuildOk { build, duration } => {
@@ -741,6 +755,7 @@ mod tests {
         let (_, text) = human_of(&Message::Change {
             paths: &paths,
             overflow: false,
+            tentative: false,
             root,
         });
         assert_eq!(text, "4 files changed: a.go, b.go, c.go and 1 more");

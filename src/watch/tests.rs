@@ -49,6 +49,7 @@ impl Fixture {
             gitignore: true,
             debounce: Duration::from_millis(50),
             poll: None,
+            settle: None,
             never: vec![],
         }
     }
@@ -79,6 +80,7 @@ fn only(paths: &[&Path]) -> ChangeSet {
     ChangeSet {
         paths: paths.iter().map(|p| p.to_path_buf()).collect(),
         overflow: false,
+        tentative: false,
     }
 }
 
@@ -336,15 +338,98 @@ fn queue_overflow_is_a_change_flagged_overflow_and_rewatches() {
         roots: cfg.paths.clone(),
         per_dir: true,
         debounce: Duration::from_millis(5),
+        settle: None,
         watched: Arc::new(AtomicUsize::new(0)),
         tx,
     };
     // As if the events of a directory's creation were lost with the overflow.
     let lost = notify::Event::new(EventKind::Other).set_flag(Flag::Rescan);
-    assert!(worker.handle(&[lost]));
+    assert_eq!(worker.handle(&[lost], false), Sent::Change);
     match rx.try_recv() {
         Ok(Input::Event(Event::Changed(changes))) => assert!(changes.overflow, "{changes:?}"),
         other => panic!("expected an overflow change set, got {other:?}"),
     }
     assert_eq!(worker.dirs.len(), 2, "the rescan watches what is there");
+}
+
+// Speculative builds: with `settle`, a paused burst is sent early as a tentative change, then
+// confirmed by `Settled` or followed by what came after.
+
+fn next_input(rx: &Receiver) -> Event {
+    let end = Instant::now() + DEADLINE;
+    loop {
+        let left = end.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(Input::Event(event @ (Event::Changed(_) | Event::Settled))) => return event,
+            Ok(Input::Ignored(_)) => continue,
+            Ok(other) => panic!("unexpected input: {other:?}"),
+            Err(e) => panic!("nothing within {DEADLINE:?}: {e}"),
+        }
+    }
+}
+
+fn speculative(f: &Fixture, debounce: Duration) -> WatchConfig {
+    WatchConfig {
+        debounce,
+        settle: Some(Duration::from_millis(5)),
+        ..f.cfg()
+    }
+}
+
+fn tentative_of(paths: &[&Path]) -> Event {
+    Event::Changed(ChangeSet {
+        tentative: true,
+        ..only(paths)
+    })
+}
+
+#[test]
+fn a_paused_burst_is_sent_early_as_tentative_then_settles() {
+    let f = Fixture::new(&["x.go=old"]);
+    let (_w, rx) = f.start(&speculative(&f, Duration::from_millis(300)));
+    fs::write(f.p(".x.go.tmp"), "new").expect("write temp");
+    fs::rename(f.p(".x.go.tmp"), f.p("x.go")).expect("rename");
+    assert_eq!(next_input(&rx), tentative_of(&[&f.p("x.go")]));
+    assert_eq!(next_input(&rx), Event::Settled);
+    let sentinel = f.p("sentinel.go");
+    fs::write(&sentinel, "x").expect("write sentinel");
+    assert_eq!(next_input(&rx), tentative_of(&[&sentinel]));
+    assert_eq!(next_input(&rx), Event::Settled);
+}
+
+#[test]
+fn what_changes_after_the_tentative_change_is_sent_instead_of_settled() {
+    let f = Fixture::new(&["a.go", "b.go"]);
+    // The debounce is long enough that the second write surely lands inside the burst.
+    let (_w, rx) = f.start(&speculative(&f, Duration::from_secs(2)));
+    fs::write(f.p("a.go"), "1").expect("write a");
+    assert_eq!(next_input(&rx), tentative_of(&[&f.p("a.go")]));
+    fs::write(f.p("b.go"), "1").expect("write b");
+    assert_eq!(
+        next_input(&rx),
+        Event::Changed(only(&[&f.p("b.go")])),
+        "once per burst: the rest waits for the debounce, and is not tentative"
+    );
+    let sentinel = f.p("sentinel.go");
+    fs::write(&sentinel, "x").expect("write sentinel");
+    assert_eq!(next_input(&rx), tentative_of(&[&sentinel]));
+}
+
+#[test]
+fn a_file_still_open_for_writing_is_not_sent_early() {
+    use std::io::Write;
+    let f = Fixture::new(&["a.go"]);
+    let (_w, rx) = f.start(&speculative(&f, Duration::from_millis(300)));
+    let mut open = fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(f.p("a.go"))
+        .expect("open");
+    open.write_all(b"package a").expect("write");
+    // Written but not closed for the whole burst: only the debounce ends it.
+    assert_eq!(next_input(&rx), Event::Changed(only(&[&f.p("a.go")])));
+    drop(open);
+    // The close is a burst of its own, and complete: early.
+    assert_eq!(next_input(&rx), tentative_of(&[&f.p("a.go")]));
+    assert_eq!(next_input(&rx), Event::Settled);
 }

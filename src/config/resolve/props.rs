@@ -127,6 +127,7 @@ proptest! {
             gitignore: true,
             debounce: std::time::Duration::from_millis(50),
             poll: None,
+            settle: None,
             never: Vec::new(),
         };
         if let Ok(filter) = Filter::new(&watch, dir.path()) {
