@@ -80,6 +80,9 @@ pub enum Event {
     /// The burst of the last tentative [`Event::Changed`] ended with nothing more: a build of
     /// it may now be swapped in. (Had more changed, a new `Changed` would come instead.)
     Settled,
+    /// The burst of the last tentative [`Event::Changed`] goes on: a build of it is stale now.
+    /// What else changed follows as a `Changed` (or `Settled`) when the burst ends.
+    Unsettled,
     /// A key or command asked for a build or restart.
     Manual(Manual),
     /// A build's process group is gone.
@@ -233,6 +236,9 @@ pub struct Engine {
     missed_while_paused: bool,
     /// No build step, and a tentative change came: swap once its burst settles.
     swap_when_settled: bool,
+    /// A speculative build was cancelled because its burst went on: when the burst ends, a
+    /// build is owed even if nothing else turned up.
+    owed: bool,
     /// Restarts since the app last ran stably (restart policy).
     crashes: u32,
     /// The token of the scheduled restart that is still wanted, if any.
@@ -256,6 +262,7 @@ impl Engine {
             paused: false,
             missed_while_paused: false,
             swap_when_settled: false,
+            owed: false,
             crashes: 0,
             pending_restart: None,
             last_token: 0,
@@ -292,6 +299,7 @@ impl Engine {
             Event::Changed(_) if self.paused => self.missed_while_paused = true,
             Event::Changed(changes) => self.build_or_swap(changes, &mut out),
             Event::Settled => self.settled(&mut out),
+            Event::Unsettled => self.unsettled(&mut out),
             Event::TogglePause => {
                 self.paused = !self.paused;
                 out.push(Action::Report(Note::Paused {
@@ -413,6 +421,7 @@ impl Engine {
             Build::Held { .. } | Build::Idle => {}
         }
         self.swap_when_settled = false;
+        self.owed = false;
         self.start_when_stopped = None;
         for generation in [self.candidate.take(), self.serving.take()]
             .into_iter()
@@ -438,6 +447,7 @@ impl Engine {
     fn build_or_swap(&mut self, changes: ChangeSet, out: &mut Vec<Action>) {
         self.pending_restart = None;
         self.crashes = 0;
+        self.owed = false;
         if !self.settings.has_build {
             self.swap_when_settled = changes.tentative;
             if !changes.tentative {
@@ -488,6 +498,32 @@ impl Engine {
         if std::mem::take(&mut self.swap_when_settled) {
             self.swap(out);
         }
+        if std::mem::take(&mut self.owed) {
+            if self.paused {
+                self.missed_while_paused = true;
+            } else {
+                self.build_or_swap(ChangeSet::default(), out);
+            }
+        }
+    }
+
+    /// The burst behind the speculative build goes on: stop building what is already stale.
+    fn unsettled(&mut self, out: &mut Vec<Action>) {
+        match self.build {
+            Build::Running {
+                id,
+                confirmed: false,
+            } => {
+                out.push(Action::CancelBuild { id });
+                out.push(Action::Report(Note::BuildSuperseded { cancelled: id }));
+            }
+            Build::Held { id, .. } => {
+                out.push(Action::Report(Note::BuildSuperseded { cancelled: id }))
+            }
+            Build::Running { .. } | Build::Idle => return,
+        }
+        self.build = Build::Idle;
+        self.owed = true;
     }
 
     /// Acts on the result of the current build.

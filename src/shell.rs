@@ -253,18 +253,9 @@ impl Shell {
 
     /// The input minus the config file; `None` when nothing else changed.
     fn without_config(&self, input: Input) -> Option<Input> {
-        let file = self.config.file.as_ref()?;
-        match input {
-            Input::Event(Event::Changed(mut changes)) => {
-                changes.paths.retain(|p| p != file);
-                (changes.overflow || !changes.paths.is_empty())
-                    .then_some(Input::Event(Event::Changed(changes)))
-            }
-            Input::Ignored(mut paths) => {
-                paths.retain(|p| p != file);
-                (!paths.is_empty()).then_some(Input::Ignored(paths))
-            }
-            other => Some(other),
+        match &self.config.file {
+            Some(file) => without_file(input, file),
+            None => Some(input),
         }
     }
 
@@ -773,6 +764,29 @@ impl Drop for Shell {
     }
 }
 
+/// `input` minus `file`; `None` when nothing else changed. A burst's last change set that named
+/// only `file` still ends the burst for the engine: it becomes [`Event::Settled`], so that a
+/// speculative build of the burst's start is not held for ever.
+fn without_file(input: Input, file: &std::path::Path) -> Option<Input> {
+    match input {
+        Input::Event(Event::Changed(mut changes)) => {
+            changes.paths.retain(|p| p != file);
+            if changes.overflow || !changes.paths.is_empty() {
+                Some(Input::Event(Event::Changed(changes)))
+            } else if changes.tentative {
+                None
+            } else {
+                Some(Input::Event(Event::Settled))
+            }
+        }
+        Input::Ignored(mut paths) => {
+            paths.retain(|p| p != file);
+            (!paths.is_empty()).then_some(Input::Ignored(paths))
+        }
+        other => Some(other),
+    }
+}
+
 /// A generation that ran this long is stable: its next crash restarts the backoff at 1s.
 const STABLE_AFTER: Duration = Duration::from_secs(10);
 
@@ -810,4 +824,46 @@ fn spawn_signal_source(tx: Sender) -> std::io::Result<()> {
             }
         })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+
+    fn changed(paths: &[&str], tentative: bool) -> Input {
+        Input::Event(Event::Changed(ChangeSet {
+            paths: paths.iter().map(PathBuf::from).collect(),
+            overflow: false,
+            tentative,
+        }))
+    }
+
+    fn event(input: Option<Input>) -> Option<Event> {
+        match input {
+            Some(Input::Event(event)) => Some(event),
+            None => None,
+            Some(other) => panic!("not an event: {other:?}"),
+        }
+    }
+
+    const CONFIG: &str = "/p/.hotdev.toml";
+
+    #[test]
+    fn the_config_file_is_taken_out_of_a_change() {
+        let rest = without_file(changed(&["/p/a.go", CONFIG], false), Path::new(CONFIG));
+        let Some(Event::Changed(changes)) = event(rest) else {
+            panic!("expected a change");
+        };
+        assert_eq!(changes.paths, [PathBuf::from("/p/a.go")]);
+    }
+
+    #[test]
+    fn a_burst_that_ends_with_only_the_config_file_still_settles() {
+        let end = without_file(changed(&[CONFIG], false), Path::new(CONFIG));
+        assert_eq!(event(end), Some(Event::Settled));
+        let early = without_file(changed(&[CONFIG], true), Path::new(CONFIG));
+        assert_eq!(event(early), None, "a tentative one has nothing to say");
+    }
 }

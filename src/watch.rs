@@ -1,13 +1,15 @@
 //! The watcher: OS file events in, one filtered [`ChangeSet`] per debounced burst out.
 //!
 //! Debouncing is a true quiet period, driven by the events themselves: a burst ends when no
-//! relevant event arrived for `debounce` (capped at [`MAX_BURST`] so a file written for ever
-//! cannot hold builds back). An idle watcher thread blocks on its channel and never wakes up.
+//! relevant event arrived for `debounce` and no changed file is still open for writing (with
+//! inotify, which reports the close), capped at [`MAX_BURST`] so that a file written for ever
+//! cannot hold builds back. An idle watcher thread blocks on its channel and never wakes up.
 //!
 //! With `settle` (speculative builds), a burst that has paused that long while no changed file
-//! is still open for writing is sent early, once, as a *tentative* change; when the burst then
-//! ends it is confirmed by [`Event::Settled`], or followed by a normal change naming what came
-//! after. The engine builds at once and swaps only when the burst is over.
+//! is still open for writing is sent early, once, as a *tentative* change. If the burst goes on,
+//! [`Event::Unsettled`] follows at once; when it ends, a normal change names what came after the
+//! tentative one, or [`Event::Settled`] says nothing did. The engine builds at once and swaps
+//! only when the burst is over.
 //! (notify-debouncer-full was used first; its fixed tick woke hotdev ~150 times a second when
 //! idle, released each path on its own clock so a burst with a short pause became two builds,
 //! and added a tick to every reload — see BENCHMARKS.md.)
@@ -30,8 +32,9 @@ use notify::{self, ErrorKind, EventKind, PollWatcher, RecommendedWatcher, Recurs
 
 use crate::bus::{Input, Sender};
 use crate::config::WatchConfig;
-use crate::engine::{ChangeSet, Event};
+use crate::engine::Event;
 use crate::filter::Filter;
+use burst::{Burst, Pending, Sent};
 
 /// Why watching could not start (or go on). Displays as one line a user can act on.
 #[derive(Debug)]
@@ -126,6 +129,9 @@ impl Watch {
             per_dir: cfg.poll.is_some() || cfg!(any(target_os = "linux", target_os = "android")),
             debounce,
             settle: cfg.settle.filter(|settle| *settle < debounce),
+            // Only inotify says when a writer closed a file; a poller or FSEvents never would.
+            track_writes: cfg.poll.is_none()
+                && cfg!(any(target_os = "linux", target_os = "android")),
             watched: Arc::clone(&watched),
             tx,
         };
@@ -221,41 +227,10 @@ struct Worker {
     debounce: Duration,
     /// The pause after which a burst is sent early as a tentative change.
     settle: Option<Duration>,
+    /// Follow which accepted files are open for writing: a burst does not end while one is.
+    track_writes: bool,
     watched: Arc<AtomicUsize>,
     tx: Sender,
-}
-
-/// The outcome of one burst, before it is sent.
-#[derive(Default)]
-struct Burst {
-    changed: BTreeSet<PathBuf>,
-    seen: BTreeSet<PathBuf>,
-    overflow: bool,
-}
-
-/// What [`Worker::handle`] sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Sent {
-    /// A change set for the engine.
-    Change,
-    /// Nothing that could build (filtered out, or nothing at all).
-    Nothing,
-    /// Nobody listens any more.
-    Closed,
-}
-
-/// Where one burst stands while its events come in.
-struct Pending {
-    events: Vec<notify::Event>,
-    /// When the last relevant event arrived.
-    last: Instant,
-    /// Relevant events are among `events`.
-    relevant: bool,
-    /// Accepted files written to and not closed yet: while there are any, the writer is not
-    /// done and the burst is not sent early.
-    writing: BTreeSet<PathBuf>,
-    /// The tentative change of this burst has been sent.
-    tentative: bool,
 }
 
 impl Worker {
@@ -273,25 +248,24 @@ impl Worker {
             let started = Instant::now();
             let cap = started + MAX_BURST.max(self.debounce * 4);
             let mut quiet_until = started + self.debounce;
-            let mut burst = Pending {
-                events: Vec::new(),
-                last: started,
-                relevant: false,
-                writing: BTreeSet::new(),
-                tentative: false,
-            };
+            let mut burst = Pending::new(started);
             self.add(&mut burst, first, started);
             loop {
                 let now = Instant::now();
-                let end = quiet_until.min(cap);
-                let early = self.early_at(&burst).filter(|at| *at < end);
+                // A file still being written (an editor's slow fsync, a big copy) holds the
+                // burst open past its quiet period, up to the cap.
+                let end = if burst.writing() {
+                    cap
+                } else {
+                    quiet_until.min(cap)
+                };
+                let early = burst.early_at(self.settle).filter(|at| *at < end);
                 if early.is_some_and(|at| now >= at) {
-                    match self.handle(&std::mem::take(&mut burst.events), true) {
+                    match self.handle(&burst.take(), true) {
                         Sent::Change => burst.tentative = true,
                         Sent::Nothing => {}
                         Sent::Closed => return,
                     }
-                    burst.relevant = false;
                     continue;
                 }
                 if now >= end {
@@ -304,6 +278,14 @@ impl Worker {
                         let now = Instant::now();
                         if self.add(&mut burst, event, now) {
                             quiet_until = now + self.debounce;
+                            // The speculative build is stale: say so now, not when the burst
+                            // ends, so that it stops taking CPU from everything else.
+                            if burst.tentative && !burst.unsettled {
+                                burst.unsettled = true;
+                                if self.tx.send(Input::Event(Event::Unsettled)).is_err() {
+                                    return;
+                                }
+                            }
                         }
                     }
                     Ok(Msg::Raw(Err(error))) => self.report(vec![error]),
@@ -328,23 +310,9 @@ impl Worker {
     /// Adds an event to the burst; true when it is relevant (it extends the quiet period).
     fn add(&self, burst: &mut Pending, event: notify::Event, now: Instant) -> bool {
         let relevant = self.relevant(&event);
-        if relevant {
-            burst.last = now;
-            burst.relevant = true;
-            if self.settle.is_some() {
-                track_writes(&self.filter, &event, &mut burst.writing);
-            }
-        }
-        burst.events.push(event);
+        let writes = self.track_writes.then_some(&*self.filter);
+        burst.add(event, relevant, now, writes);
         relevant
-    }
-
-    /// When the burst may be sent early: `settle` after its last relevant event, once per
-    /// burst, and only while no accepted file is still open for writing.
-    fn early_at(&self, burst: &Pending) -> Option<Instant> {
-        let settle = self.settle?;
-        (!burst.tentative && burst.relevant && burst.writing.is_empty())
-            .then(|| burst.last + settle)
     }
 
     /// Whether an event may change what is built: a rescan, a directory, or an accepted path.
@@ -515,67 +483,6 @@ impl Worker {
     }
 }
 
-impl Burst {
-    fn note(&mut self, filter: &Filter, path: &Path, is_dir: bool) {
-        if filter.accepts(path, is_dir) {
-            self.changed.insert(path.to_path_buf());
-        }
-        self.seen.insert(path.to_path_buf());
-    }
-
-    fn send(self, tx: &Sender, tentative: bool) -> Sent {
-        let (input, sent) = if self.overflow || !self.changed.is_empty() {
-            let changes = ChangeSet {
-                paths: self.changed.into_iter().collect(),
-                overflow: self.overflow,
-                tentative,
-            };
-            (Input::Event(Event::Changed(changes)), Sent::Change)
-        } else if !self.seen.is_empty() {
-            (
-                Input::Ignored(self.seen.into_iter().collect()),
-                Sent::Nothing,
-            )
-        } else {
-            return Sent::Nothing;
-        };
-        match tx.send(input) {
-            Ok(()) => sent,
-            Err(_) => Sent::Closed,
-        }
-    }
-}
-
-/// Follows which accepted files are open for writing: written to (`IN_MODIFY`) and not yet
-/// closed (`IN_CLOSE_WRITE`), removed or renamed away. A save that is still being written, or
-/// an editor's `fsync` between write and close, must not start a build on half a file.
-fn track_writes(filter: &Filter, event: &notify::Event, writing: &mut BTreeSet<PathBuf>) {
-    use notify::event::{ModifyKind, RenameMode};
-    match event.kind {
-        EventKind::Modify(ModifyKind::Data(_)) => {
-            for path in &event.paths {
-                if filter.accepts(path, false) {
-                    writing.insert(path.clone());
-                }
-            }
-        }
-        EventKind::Access(AccessKind::Close(AccessMode::Write))
-        | EventKind::Remove(_)
-        | EventKind::Modify(ModifyKind::Name(RenameMode::From)) => {
-            for path in &event.paths {
-                writing.remove(path);
-            }
-        }
-        // A rename names both paths: the old one is gone, the new one arrived complete.
-        EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => {
-            if let Some(from) = event.paths.first() {
-                writing.remove(from);
-            }
-        }
-        _ => {}
-    }
-}
-
 /// Whether an event kind can mean the content changed: opening or reading a file (as every
 /// build does) must not trigger one.
 fn counts(kind: &EventKind) -> bool {
@@ -604,6 +511,8 @@ fn tolerate(res: notify::Result<()>) -> notify::Result<()> {
         ok => ok,
     }
 }
+
+mod burst;
 
 #[cfg(test)]
 mod tests;

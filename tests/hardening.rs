@@ -21,13 +21,30 @@ fn a_storm_of_2000_changed_files_is_one_build() {
     for file in &files {
         fx.write(file, "0");
     }
-    let h = Hotdev::start(fx.path(), &["--build", "true", "--", "sleep", "1000"]);
+    // A debounce well above a scheduling hiccup: on a loaded machine the writing loop below
+    // can be descheduled for more than the default 50ms, which truly ends a burst.
+    let h = Hotdev::start(
+        fx.path(),
+        &[
+            "--debounce",
+            "500ms",
+            "--build",
+            "true",
+            "--",
+            "sleep",
+            "1000",
+        ],
+    );
     h.wait_for("generation_started", &[("generation", json!(1))], DEADLINE)
         .unwrap();
     let before = h.cursor();
     // As a `git checkout` would: every file rewritten, back to back.
+    let mut longest_gap = Duration::ZERO;
+    let mut last = std::time::Instant::now();
     for file in &files {
         std::fs::write(fx.file(file), "1").unwrap();
+        longest_gap = longest_gap.max(last.elapsed());
+        last = std::time::Instant::now();
     }
     // Then one more, distinct change after the storm, to know when the storm is fully seen.
     let served = h
@@ -46,7 +63,7 @@ fn a_storm_of_2000_changed_files_is_one_build() {
     let paths: u64 = storm.iter().filter_map(|c| c["count"].as_u64()).sum();
     let overflow = storm.iter().any(|c| c["overflow"] == true);
     eprintln!(
-        "storm: {paths} paths, overflow {overflow}, change sets {}",
+        "storm: {paths} paths, overflow {overflow}, change sets {}, longest gap between writes {longest_gap:?}",
         storm.len()
     );
     assert!(

@@ -95,8 +95,11 @@ fn a_second_save_in_the_burst_cancels_the_speculative_build() {
     assert_eq!(b2["speculative"], json!(true), "{b2}");
     // Still inside the 3s burst: the v2 build is stale now, whatever state it is in.
     fx.set_version("version.go", "v3");
-    h.wait_for("build_cancelled", &[("build", json!(2))], SHORT)
+    let cancelled = h
+        .wait_for("build_cancelled", &[("build", json!(2))], SHORT)
         .unwrap();
+    // At once, not when the burst ends: the stale build must not take CPU from anything.
+    assert!(ts(&cancelled) - ts(&b2) < DEBOUNCE_MS / 2, "{}", h.tail(20));
     let b3 = h
         .wait_for("build_started", &[("build", json!(3))], BUILD)
         .unwrap();

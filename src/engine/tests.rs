@@ -840,3 +840,60 @@ fn shutdown_drops_a_held_speculative_result() {
     assert_eq!(e.step(Event::Settled), vec![]);
     assert_eq!(e.step(exited(1)), vec![Action::Exit]);
 }
+
+#[test]
+fn a_burst_that_goes_on_cancels_the_speculative_build_at_once() {
+    let mut e = engine(SwapStrategy::Restart);
+    serving_first(&mut e);
+    e.step(tentative("a.go"));
+    assert_eq!(
+        e.step(Event::Unsettled),
+        vec![
+            Action::CancelBuild { id: 2 },
+            Action::Report(Note::BuildSuperseded { cancelled: 2 })
+        ]
+    );
+    assert_eq!(e.step(ok(2)), vec![], "the cancelled build's late result");
+    // The rest of the burst, when it ends: one fresh build, nothing left to cancel.
+    assert!(matches!(
+        &e.step(change("b.go"))[..],
+        [Action::StartBuild { id: 3, changes }] if !changes.tentative
+    ));
+    assert_eq!(
+        only_effects(e.step(ok(3))),
+        vec![Action::StopGeneration { generation: 1 }]
+    );
+}
+
+#[test]
+fn a_burst_that_went_on_and_settles_with_nothing_new_still_builds() {
+    let mut e = engine(SwapStrategy::Restart);
+    serving_first(&mut e);
+    e.step(tentative("a.go"));
+    e.step(ok(2));
+    assert_eq!(
+        e.step(Event::Unsettled),
+        vec![Action::Report(Note::BuildSuperseded { cancelled: 2 })],
+        "a held result is dropped, nothing to kill"
+    );
+    // What came after counted for nothing (say, an ignored file): a.go is still unbuilt.
+    assert!(matches!(
+        &e.step(Event::Settled)[..],
+        [Action::StartBuild { id: 3, changes }] if !changes.tentative
+    ));
+    assert_eq!(e.step(Event::Settled), vec![], "owed once");
+}
+
+#[test]
+fn unsettled_without_a_speculative_build_does_nothing() {
+    let mut e = engine(SwapStrategy::Restart);
+    serving_first(&mut e);
+    assert_eq!(e.step(Event::Unsettled), vec![]);
+    e.step(change("a.go"));
+    assert_eq!(
+        e.step(Event::Unsettled),
+        vec![],
+        "a confirmed build is not stale"
+    );
+    assert_eq!(e.step(Event::Settled), vec![]);
+}

@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use super::*;
 use crate::bus::{self, Receiver};
+use crate::engine::ChangeSet;
 
 /// Turns a hang into a failure; never used to wait for something to happen.
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -339,6 +340,7 @@ fn queue_overflow_is_a_change_flagged_overflow_and_rewatches() {
         per_dir: true,
         debounce: Duration::from_millis(5),
         settle: None,
+        track_writes: true,
         watched: Arc::new(AtomicUsize::new(0)),
         tx,
     };
@@ -360,7 +362,9 @@ fn next_input(rx: &Receiver) -> Event {
     loop {
         let left = end.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
-            Ok(Input::Event(event @ (Event::Changed(_) | Event::Settled))) => return event,
+            Ok(Input::Event(event @ (Event::Changed(_) | Event::Settled | Event::Unsettled))) => {
+                return event;
+            }
             Ok(Input::Ignored(_)) => continue,
             Ok(other) => panic!("unexpected input: {other:?}"),
             Err(e) => panic!("nothing within {DEADLINE:?}: {e}"),
@@ -398,13 +402,18 @@ fn a_paused_burst_is_sent_early_as_tentative_then_settles() {
 }
 
 #[test]
-fn what_changes_after_the_tentative_change_is_sent_instead_of_settled() {
+fn a_burst_that_goes_on_is_unsettled_then_sends_the_rest() {
     let f = Fixture::new(&["a.go", "b.go"]);
     // The debounce is long enough that the second write surely lands inside the burst.
     let (_w, rx) = f.start(&speculative(&f, Duration::from_secs(2)));
     fs::write(f.p("a.go"), "1").expect("write a");
     assert_eq!(next_input(&rx), tentative_of(&[&f.p("a.go")]));
     fs::write(f.p("b.go"), "1").expect("write b");
+    assert_eq!(
+        next_input(&rx),
+        Event::Unsettled,
+        "at once, not when the burst ends"
+    );
     assert_eq!(
         next_input(&rx),
         Event::Changed(only(&[&f.p("b.go")])),
@@ -416,20 +425,51 @@ fn what_changes_after_the_tentative_change_is_sent_instead_of_settled() {
 }
 
 #[test]
-fn a_file_still_open_for_writing_is_not_sent_early() {
+fn a_file_still_open_for_writing_holds_the_burst_until_it_is_closed() {
     use std::io::Write;
     let f = Fixture::new(&["a.go"]);
-    let (_w, rx) = f.start(&speculative(&f, Duration::from_millis(300)));
+    let debounce = Duration::from_millis(100);
+    let (_w, rx) = f.start(&speculative(&f, debounce));
     let mut open = fs::OpenOptions::new()
         .write(true)
         .truncate(true)
         .open(f.p("a.go"))
         .expect("open");
     open.write_all(b"package a").expect("write");
-    // Written but not closed for the whole burst: only the debounce ends it.
-    assert_eq!(next_input(&rx), Event::Changed(only(&[&f.p("a.go")])));
-    drop(open);
-    // The close is a burst of its own, and complete: early.
+    // The writer takes longer than the debounce to close (a slow fsync, say). This sleep makes
+    // that situation; nothing waits on it.
+    let closer = std::thread::spawn(move || {
+        std::thread::sleep(debounce * 4);
+        drop(open);
+    });
+    // Had the debounce ended the burst, a plain change would come first, then the close as a
+    // burst of its own. Instead the burst waits for the close and is complete: sent early.
     assert_eq!(next_input(&rx), tentative_of(&[&f.p("a.go")]));
     assert_eq!(next_input(&rx), Event::Settled);
+    closer.join().expect("closer");
+    assert_next_is_only_sentinel_burst(&f, &rx);
+}
+
+#[test]
+fn a_file_never_closed_holds_the_burst_no_longer_than_the_cap() {
+    use std::io::Write;
+    let f = Fixture::new(&["a.go"]);
+    let (_w, rx) = f.start(&speculative(&f, Duration::from_millis(50)));
+    let mut open = fs::OpenOptions::new()
+        .write(true)
+        .open(f.p("a.go"))
+        .expect("open");
+    open.write_all(b"package a").expect("write");
+    let t = Instant::now();
+    assert_eq!(next_input(&rx), Event::Changed(only(&[&f.p("a.go")])));
+    assert!(t.elapsed() >= MAX_BURST, "sent after {:?}", t.elapsed());
+    drop(open);
+}
+
+/// With speculation on, a sentinel is a tentative change and its settling.
+fn assert_next_is_only_sentinel_burst(f: &Fixture, rx: &Receiver) {
+    let sentinel = f.p("sentinel.go");
+    fs::write(&sentinel, "x").expect("write sentinel");
+    assert_eq!(next_input(rx), tentative_of(&[&sentinel]));
+    assert_eq!(next_input(rx), Event::Settled);
 }

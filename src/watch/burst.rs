@@ -1,0 +1,162 @@
+//! One burst of file events on its way to the engine: the events so far, whether the writer is
+//! done (for speculative builds), and the change set it turns into.
+//!
+//! No I/O but the send: the worker decides what is relevant and when to flush.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use notify::EventKind;
+use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
+
+use crate::bus::{Input, Sender};
+use crate::engine::{ChangeSet, Event};
+use crate::filter::Filter;
+
+/// Where one burst stands while its events come in.
+pub(super) struct Pending {
+    /// Not yet turned into a message.
+    pub events: Vec<notify::Event>,
+    /// When the last relevant event arrived.
+    last: Instant,
+    /// Relevant events are among `events`.
+    relevant: bool,
+    /// Accepted files written to and not closed yet: while there are any, the writer is not
+    /// done and the burst is not sent early.
+    writing: BTreeSet<PathBuf>,
+    /// The tentative change of this burst has been sent.
+    pub tentative: bool,
+    /// ...and [`Event::Unsettled`] after it, at the burst's next relevant event.
+    pub unsettled: bool,
+}
+
+impl Pending {
+    pub fn new(now: Instant) -> Pending {
+        Pending {
+            events: Vec::new(),
+            last: now,
+            relevant: false,
+            writing: BTreeSet::new(),
+            tentative: false,
+            unsettled: false,
+        }
+    }
+
+    /// Adds an event the worker judged `relevant`; with `writes`, follows which accepted files
+    /// are still open for writing.
+    pub fn add(
+        &mut self,
+        event: notify::Event,
+        relevant: bool,
+        now: Instant,
+        writes: Option<&Filter>,
+    ) {
+        if relevant {
+            self.last = now;
+            self.relevant = true;
+            if let Some(filter) = writes {
+                track_writes(filter, &event, &mut self.writing);
+            }
+        }
+        self.events.push(event);
+    }
+
+    /// Whether an accepted file is written to and not closed yet.
+    pub fn writing(&self) -> bool {
+        !self.writing.is_empty()
+    }
+
+    /// The events so far, for a tentative change; later ones start afresh.
+    pub fn take(&mut self) -> Vec<notify::Event> {
+        self.relevant = false;
+        std::mem::take(&mut self.events)
+    }
+
+    /// When the burst may be sent early: `settle` after its last relevant event, once per
+    /// burst, and only while no accepted file is still open for writing.
+    pub fn early_at(&self, settle: Option<Duration>) -> Option<Instant> {
+        let settle = settle?;
+        (!self.tentative && self.relevant && self.writing.is_empty()).then(|| self.last + settle)
+    }
+}
+
+/// Follows which accepted files are open for writing: written to (`IN_MODIFY`) and not yet
+/// closed (`IN_CLOSE_WRITE`), removed or renamed away. A save that is still being written, or
+/// an editor's `fsync` between write and close, must not start a build on half a file.
+fn track_writes(filter: &Filter, event: &notify::Event, writing: &mut BTreeSet<PathBuf>) {
+    match event.kind {
+        EventKind::Modify(ModifyKind::Data(_)) => {
+            for path in &event.paths {
+                if filter.accepts(path, false) {
+                    writing.insert(path.clone());
+                }
+            }
+        }
+        EventKind::Access(AccessKind::Close(AccessMode::Write))
+        | EventKind::Remove(_)
+        | EventKind::Modify(ModifyKind::Name(RenameMode::From)) => {
+            for path in &event.paths {
+                writing.remove(path);
+            }
+        }
+        // A rename names both paths: the old one is gone, the new one arrived complete.
+        EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => {
+            if let Some(from) = event.paths.first() {
+                writing.remove(from);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The outcome of (part of) one burst, before it is sent.
+#[derive(Default)]
+pub(super) struct Burst {
+    changed: BTreeSet<PathBuf>,
+    seen: BTreeSet<PathBuf>,
+    pub overflow: bool,
+}
+
+/// What [`Burst::send`] sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Sent {
+    /// A change set for the engine.
+    Change,
+    /// Nothing that could build (filtered out, or nothing at all).
+    Nothing,
+    /// Nobody listens any more.
+    Closed,
+}
+
+impl Burst {
+    pub fn note(&mut self, filter: &Filter, path: &Path, is_dir: bool) {
+        if filter.accepts(path, is_dir) {
+            self.changed.insert(path.to_path_buf());
+        }
+        self.seen.insert(path.to_path_buf());
+    }
+
+    /// One message: the change set (`tentative` when more may follow), or the ignored paths.
+    pub fn send(self, tx: &Sender, tentative: bool) -> Sent {
+        let (input, sent) = if self.overflow || !self.changed.is_empty() {
+            let changes = ChangeSet {
+                paths: self.changed.into_iter().collect(),
+                overflow: self.overflow,
+                tentative,
+            };
+            (Input::Event(Event::Changed(changes)), Sent::Change)
+        } else if !self.seen.is_empty() {
+            (
+                Input::Ignored(self.seen.into_iter().collect()),
+                Sent::Nothing,
+            )
+        } else {
+            return Sent::Nothing;
+        };
+        match tx.send(input) {
+            Ok(()) => sent,
+            Err(_) => Sent::Closed,
+        }
+    }
+}
