@@ -1015,7 +1015,7 @@ def main():
     ap.add_argument("workloads", nargs="*", default=WORKLOADS, help=f"any of {WORKLOADS} (default all)")
     ap.add_argument("--configs", default=None,
                     help=f"comma-separated subset of {list(CONFIGS)} (default: all that are installed)")
-    ap.add_argument("--reloads", type=int, default=15)
+    ap.add_argument("--reloads", type=int, default=20)
     ap.add_argument("--avail-reloads", type=int, default=20)
     ap.add_argument("--threads", type=int, default=3)
     ap.add_argument("--settle", type=float, default=0.5, help="seconds between reloads")
