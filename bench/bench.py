@@ -40,6 +40,8 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(REPO, "bench")
 FIXTURE = os.path.join(REPO, "fixtures", "go-server")
+# The app of strategy `signal`: it reloads a freshly built Go plugin on SIGHUP, same pid.
+PLUGIN_FIXTURE = os.path.join(REPO, "fixtures", "go-plugin")
 HOTDEV = os.path.join(REPO, "target", "release", "hotdev")
 BUILD_SH = os.path.join(BENCH, "build.sh")
 OUT = os.path.join(BENCH, "out")
@@ -51,6 +53,7 @@ CONFIGS = {
     "hotdev-restart": ("hotdev", "hotdev --strategy restart (no listeners; app binds $PORT)"),
     "hotdev-listen": ("hotdev", "hotdev --strategy restart --listen"),
     "hotdev-overlap": ("hotdev", "hotdev --strategy overlap --ready notify --listen"),
+    "hotdev-signal": ("hotdev", "hotdev --strategy signal --listen on fixtures/go-plugin (SIGHUP reloads a plugin)"),
     "hotdev-restart-nospec": ("hotdev", "hotdev-restart with --no-speculative (build when the debounce runs out)"),
     "hotdev-listen-nospec": ("hotdev", "hotdev-listen with --no-speculative"),
     "watchexec-r": ("watchexec", "watchexec -r (app binds $PORT)"),
@@ -61,7 +64,8 @@ CONFIGS = {
 WORKLOAD_CONFIGS = {
     "latency": list(CONFIGS),
     "avail": [c for c in CONFIGS if not c.endswith("-nospec")],
-    "broken": ["hotdev-restart", "hotdev-listen", "hotdev-overlap", "watchexec-r", "watchexec-socket", "nodemon"],
+    "broken": ["hotdev-restart", "hotdev-listen", "hotdev-overlap", "hotdev-signal", "watchexec-r",
+               "watchexec-socket", "nodemon"],
     "storm": ["hotdev-restart", "hotdev-restart-nospec", "watchexec-r", "nodemon"],
     "idle": ["hotdev-restart", "watchexec-r", "nodemon"],
 }
@@ -233,16 +237,33 @@ class Load:
 # Work trees and source edits
 
 
-def make_workdir(root, name, storm_files=0):
+def fixture_of(config):
+    return PLUGIN_FIXTURE if config == "hotdev-signal" else FIXTURE
+
+
+def is_plugin_tree(workdir):
+    return os.path.exists(os.path.join(workdir, "plugin", "answer.go"))
+
+
+def make_workdir(root, name, storm_files=0, fixture=FIXTURE):
     d = os.path.join(root, name)
-    shutil.copytree(FIXTURE, d, ignore=shutil.ignore_patterns("tmp"))
+    shutil.copytree(fixture, d, ignore=shutil.ignore_patterns("tmp"))
     subprocess.run(["git", "init", "-q", d], check=True)
     for i in range(storm_files):
         with open(os.path.join(d, f"storm_{i:03d}.go"), "w") as f:
             f.write(f"package main\n\nconst storm{i:03d} = 0\n")
     # Warm Go's build cache for this tree (as a developer's machine would be).
-    subprocess.run(["go", "build", "-o", "tmp/server", "."], cwd=d, check=True)
+    if is_plugin_tree(d):
+        subprocess.run(["sh", "build.sh"], cwd=d, check=True,
+                       env=dict(os.environ, HOTDEV_BUILD_ID="1"))
+    else:
+        subprocess.run(["go", "build", "-o", "tmp/server", "."], cwd=d, check=True)
     return d
+
+
+def first_version(workdir):
+    """What a fresh tree serves: go-server's version, go-plugin's answer."""
+    return "a1" if is_plugin_tree(workdir) else "v1"
 
 
 def atomic_write(path, text):
@@ -254,12 +275,14 @@ def atomic_write(path, text):
 
 
 def set_version(workdir, version, broken=False):
-    path = os.path.join(workdir, "version.go")
+    """Atomic save of the served string: go-server's `version`, go-plugin's `answer`."""
+    name, rel = ("answer", "plugin/answer.go") if is_plugin_tree(workdir) else ("version", "version.go")
+    path = os.path.join(workdir, rel)
     with open(path) as f:
         src = f.read()
-    line = f'const version = "{version}"' + (" +" if broken else "")
-    new, n = re.compile(r'^const version = "[^"]*"( \+)?$', re.M).subn(line, src)
-    assert n == 1, "version.go: the version line was not found"
+    line = f'const {name} = "{version}"' + (" +" if broken else "")
+    new, n = re.compile(rf'^const {name} = "[^"]*"( \+)?$', re.M).subn(line, src)
+    assert n == 1, f"{rel}: the {name} line was not found"
     atomic_write(path, new)
 
 
@@ -373,6 +396,11 @@ class Tool:
             elif c == "hotdev-overlap":
                 argv += ["--strategy", "overlap", "--ready", "notify",
                          "--listen", f"127.0.0.1:{port}"]
+            elif c == "hotdev-signal":
+                # go-plugin's own build script: the server and a plugin unique to the build.
+                argv[argv.index(build)] = f"{build} sh build.sh"
+                argv += ["--strategy", "signal", "--reload-signal", "SIGHUP",
+                         "--listen", f"127.0.0.1:{port}"]
             argv += ["--", "tmp/server"]
             return argv, env
         run = f"{build} && exec tmp/server"
@@ -480,16 +508,17 @@ class Ctx:
     def fresh(self, config, storm_files=0):
         self.n += 1
         name = f"{self.n:02d}-{config}"
-        wd = make_workdir(self.root, name, storm_files)
+        wd = make_workdir(self.root, name, storm_files, fixture_of(config))
         return wd, os.path.join(self.root, name + ".builds"), free_port()
 
 
 def start_and_wait(ctx, config, wd, build_log, port, timeout=90):
     tool = Tool(config, wd, port, ctx.logdir, ctx.root, build_log)
-    t = wait_version(port, "v1", timeout, interval=0.02)
+    first = first_version(wd)
+    t = wait_version(port, first, timeout, interval=0.02)
     if t is None:
         tool.stop()
-        raise RuntimeError(f"{config}: v1 never served within {timeout}s (see {tool.log_path})")
+        raise RuntimeError(f"{config}: {first} never served within {timeout}s (see {tool.log_path})")
     return tool, t - tool.t_spawn
 
 
@@ -926,7 +955,9 @@ def report(results, meta):
             med = statistics.median(lat) if lat else None
             L.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
                 c, fmt(med), fmt(pct(lat, 90) if lat else None),
-                fmt(med - statistics.median(bare) if (med is not None and bare) else None),
+                # The bare build is go-server's; go-plugin's build is another one.
+                fmt(med - statistics.median(bare)
+                    if (med is not None and bare and fixture_of(c) == FIXTURE) else None),
                 fmt(statistics.median(po) if po else None), fmt(pct(po, 90) if po else None),
                 ratio(statistics.median(po) if po else None, ref_po),
                 fmt(statistics.median(r["save_to_build_ms"]) if r.get("save_to_build_ms") else None),
