@@ -118,6 +118,9 @@ impl Watch {
         }
         .max(Duration::from_millis(1));
         let backend = Backend::new(cfg.poll, handler)?;
+        // Only inotify says when a writer closed a file; a poller or FSEvents never would.
+        let track_writes =
+            cfg.poll.is_none() && cfg!(any(target_os = "linux", target_os = "android"));
         let watched = Arc::new(AtomicUsize::new(0));
         let mut worker = Worker {
             backend,
@@ -128,10 +131,11 @@ impl Watch {
             // directory; inotify and polling are what per-directory watches are for.
             per_dir: cfg.poll.is_some() || cfg!(any(target_os = "linux", target_os = "android")),
             debounce,
-            settle: cfg.settle.filter(|settle| *settle < debounce),
-            // Only inotify says when a writer closed a file; a poller or FSEvents never would.
-            track_writes: cfg.poll.is_none()
-                && cfg!(any(target_os = "linux", target_os = "android")),
+            // No early change where hotdev cannot tell that a writer is done.
+            settle: cfg
+                .settle
+                .filter(|settle| *settle < debounce && track_writes),
+            track_writes,
             watched: Arc::clone(&watched),
             tx,
         };
