@@ -251,18 +251,11 @@ impl Worker {
             };
             let started = Instant::now();
             let cap = started + MAX_BURST.max(self.debounce * 4);
-            let mut quiet_until = started + self.debounce;
             let mut burst = Pending::new(started);
             self.add(&mut burst, first, started);
             loop {
                 let now = Instant::now();
-                // A file still being written (an editor's slow fsync, a big copy) holds the
-                // burst open past its quiet period, up to the cap.
-                let end = if burst.writing() {
-                    cap
-                } else {
-                    quiet_until.min(cap)
-                };
+                let end = burst.ends_at(self.debounce, cap);
                 let early = burst.early_at(self.settle).filter(|at| *at < end);
                 if early.is_some_and(|at| now >= at) {
                     match self.handle(&burst.take(), true) {
@@ -279,17 +272,13 @@ impl Worker {
                     Ok(Msg::Raw(Ok(event))) => {
                         // Only events that could matter extend the quiet period: an app that
                         // writes an ignored log file all the time must not hold builds back.
-                        let now = Instant::now();
-                        if self.add(&mut burst, event, now) {
-                            quiet_until = now + self.debounce;
-                            // The speculative build is stale: say so now, not when the burst
-                            // ends, so that it stops taking CPU from everything else.
-                            if burst.tentative && !burst.unsettled {
-                                burst.unsettled = true;
-                                if self.tx.send(Input::Event(Event::Unsettled)).is_err() {
-                                    return;
-                                }
-                            }
+                        // The speculative build is stale: say so now, not when the burst ends,
+                        // so that it stops taking CPU from everything else.
+                        if self.add(&mut burst, event, Instant::now())
+                            && burst.goes_on_after_tentative()
+                            && self.tx.send(Input::Event(Event::Unsettled)).is_err()
+                        {
+                            return;
                         }
                     }
                     Ok(Msg::Raw(Err(error))) => self.report(vec![error]),

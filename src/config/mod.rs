@@ -61,7 +61,8 @@ pub struct WatchConfig {
     pub poll: Option<Duration>,
     /// Speculative builds (`build.speculative`): a burst that has paused this long, with
     /// every changed file closed, is sent as a tentative change before its debounce runs out.
-    /// `None` for no early change (no build step, polling, or switched off).
+    /// `None` for no early change (no build step, or switched off); the watcher also sends none
+    /// where it cannot see writers close (polling, not Linux) or the debounce is no longer.
     pub settle: Option<Duration>,
     /// Absolute paths that are never watched whatever the config says: the build's output
     /// and hotdev's own files, so that a build can never trigger itself.

@@ -174,16 +174,11 @@ impl Ctx<'_> {
         self.check_strategy(&run, &listen, ready_at)?;
 
         let mut watch = self.watch(&file)?;
-        watch.settle = match &build {
-            Some(build)
-                if build.speculative
-                    && watch.poll.is_none()
-                    && watch.debounce > defaults::SETTLE =>
-            {
-                Some(defaults::SETTLE)
-            }
-            _ => None,
-        };
+        // The watcher declines it where it cannot serve it (polling, a short debounce).
+        watch.settle = build
+            .as_ref()
+            .filter(|build| build.speculative)
+            .map(|_| defaults::SETTLE);
         watch.never = never_watched(
             self.root,
             build.as_ref(),

@@ -18,7 +18,7 @@ use crate::filter::Filter;
 pub(super) struct Pending {
     /// Not yet turned into a message.
     pub events: Vec<notify::Event>,
-    /// When the last relevant event arrived.
+    /// When the last relevant event arrived (the burst's start until one does).
     last: Instant,
     /// Relevant events are among `events`.
     relevant: bool,
@@ -28,7 +28,7 @@ pub(super) struct Pending {
     /// The tentative change of this burst has been sent.
     pub tentative: bool,
     /// ...and [`Event::Unsettled`] after it, at the burst's next relevant event.
-    pub unsettled: bool,
+    unsettled: bool,
 }
 
 impl Pending {
@@ -62,9 +62,22 @@ impl Pending {
         self.events.push(event);
     }
 
-    /// Whether an accepted file is written to and not closed yet.
-    pub fn writing(&self) -> bool {
-        !self.writing.is_empty()
+    /// When the burst ends: `debounce` after its last relevant event, unless a file is still
+    /// being written (an editor's slow fsync, a big copy), which holds it open; `cap` at most.
+    pub fn ends_at(&self, debounce: Duration, cap: Instant) -> Instant {
+        if self.writing.is_empty() {
+            (self.last + debounce).min(cap)
+        } else {
+            cap
+        }
+    }
+
+    /// True once, at the first relevant event after the tentative change: the moment to say
+    /// [`Event::Unsettled`]. Call after [`Pending::add`] of a relevant event.
+    pub fn goes_on_after_tentative(&mut self) -> bool {
+        let first = self.tentative && !self.unsettled;
+        self.unsettled |= first;
+        first
     }
 
     /// The events so far, for a tentative change; later ones start afresh.
