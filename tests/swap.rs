@@ -44,12 +44,16 @@ fn index_of(events: &[Value], name: &str, n: u64) -> Option<usize> {
 /// Asserts that generation `n` was ready before the generation it replaces (its `previous`)
 /// was asked to stop.
 fn assert_ready_before_old_stops(h: &Hotdev, n: u64) {
-    let events = h.events();
-    let started = &events[index_of(&events, "generation_started", n)
-        .unwrap_or_else(|| panic!("no generation_started for {n}"))];
+    let started = h
+        .wait_for("generation_started", &[("generation", json!(n))], SHORT)
+        .unwrap();
     let old = started["previous"]
         .as_u64()
         .unwrap_or_else(|| panic!("generation {n} replaced nothing: {started}"));
+    // The new generation can serve before hotdev's stop of the old one reaches our reader.
+    h.wait_for("generation_stopping", &[("generation", json!(old))], SHORT)
+        .unwrap();
+    let events = h.events();
     let ready = index_of(&events, "generation_ready", n)
         .unwrap_or_else(|| panic!("no generation_ready for {n}"));
     let stopping = index_of(&events, "generation_stopping", old)
