@@ -3,6 +3,7 @@
 //! so they cannot drift apart. The app's output never passes through this module.
 
 mod spinner;
+pub mod text;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -199,6 +200,16 @@ impl Reporter {
                     return;
                 }
                 let (level, text) = human_of(message);
+                // Outside text (file names, commands, app output quoted in a reason) must not
+                // drive the terminal. Only an error's own line breaks (its hint) are kept.
+                let text = match message {
+                    Message::Error { .. } => text
+                        .split('\n')
+                        .map(text::printable)
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                    _ => text::printable(&text).into_owned(),
+                };
                 let shown = match self.output.verbosity {
                     Verbosity::Quiet => level == Level::Bad,
                     Verbosity::Normal => level != Level::Detail,
@@ -352,6 +363,10 @@ fn generation_word(generation: Option<GenId>) -> String {
     }
 }
 
+fn lossy(paths: &[PathBuf]) -> Vec<String> {
+    paths.iter().map(|p| text::path_lossy(p)).collect()
+}
+
 fn relative<'p>(path: &'p Path, root: &Path) -> &'p Path {
     path.strip_prefix(root).unwrap_or(path)
 }
@@ -369,7 +384,7 @@ fn human_of(message: &Message) -> (Level, String) {
         } => {
             let config = match config {
                 Some(path) if path.parent() == Some(root) => String::new(),
-                Some(path) => format!(" ({})", path.display()),
+                Some(path) => format!(" ({})", text::path(path)),
                 None => " (no config file)".to_string(),
             };
             let build = match build {
@@ -382,7 +397,7 @@ fn human_of(message: &Message) -> (Level, String) {
                     "{} {} · {}{config} · {build}run `{run}` · {}",
                     env!("CARGO_PKG_NAME"),
                     env!("CARGO_PKG_VERSION"),
-                    root.display(),
+                    text::path(root),
                     strategy_name(*strategy)
                 ),
             )
@@ -407,7 +422,7 @@ fn human_of(message: &Message) -> (Level, String) {
             let shown: Vec<String> = paths
                 .iter()
                 .take(3)
-                .map(|p| relative(p, root).display().to_string())
+                .map(|p| text::path(relative(p, root)))
                 .collect();
             let more = paths.len().saturating_sub(shown.len());
             let more = if more > 0 {
@@ -427,7 +442,7 @@ fn human_of(message: &Message) -> (Level, String) {
                 "ignored: {}",
                 paths
                     .iter()
-                    .map(|p| p.display().to_string())
+                    .map(|p| text::path(p))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
@@ -525,7 +540,7 @@ fn human_of(message: &Message) -> (Level, String) {
         Waiting => (Level::Step, "waiting for a change".to_string()),
         ConfigReloaded { path } => (
             Level::Good,
-            format!("{} reloaded: rebuilding with it", path.display()),
+            format!("{} reloaded: rebuilding with it", text::path(path)),
         ),
         Restarting { attempt, delay } => (
             Level::Warn,
@@ -571,8 +586,8 @@ fn json_of(message: &Message) -> Value {
         } => json!({
             "event": "started",
             "version": env!("CARGO_PKG_VERSION"),
-            "root": root,
-            "config": config,
+            "root": text::path_lossy(root),
+            "config": config.map(text::path_lossy),
             "strategy": strategy_name(*strategy),
             "ready": ready,
             "build": build,
@@ -589,12 +604,12 @@ fn json_of(message: &Message) -> Value {
             ..
         } => json!({
             "event": "change",
-            "paths": paths,
+            "paths": lossy(paths),
             "count": paths.len(),
             "overflow": overflow,
             "tentative": tentative,
         }),
-        Ignored { paths } => json!({"event": "ignored", "paths": paths}),
+        Ignored { paths } => json!({"event": "ignored", "paths": lossy(paths)}),
         BuildStarted {
             build,
             pid,
@@ -688,7 +703,9 @@ fn json_of(message: &Message) -> Value {
             json!({"event": "rolled_back", "failed": failed, "kept": kept})
         }
         Waiting => json!({"event": "waiting"}),
-        ConfigReloaded { path } => json!({"event": "config_reloaded", "path": path}),
+        ConfigReloaded { path } => {
+            json!({"event": "config_reloaded", "path": text::path_lossy(path)})
+        }
         Restarting { attempt, delay } => json!({
             "event": "restarting",
             "attempt": attempt,

@@ -378,8 +378,18 @@ impl Hotdev {
     }
 
     pub fn start_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Hotdev {
+        Self::spawn(dir, &[&["--log-format", "json"], args].concat(), env)
+    }
+
+    /// Starts `hotdev --no-keys <args>` with human output (NO_COLOR, not a terminal): `lines()`
+    /// and `text()` hold what a user would read; there are no events.
+    pub fn start_human(dir: &Path, args: &[&str]) -> Hotdev {
+        Self::spawn(dir, args, &[])
+    }
+
+    fn spawn(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Hotdev {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_hotdev"));
-        cmd.args(["--log-format", "json", "--no-keys"])
+        cmd.arg("--no-keys")
             .args(args)
             .current_dir(dir)
             .process_group(0)

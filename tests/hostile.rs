@@ -1,0 +1,93 @@
+//! What a hostile (or just unlucky) user feeds hotdev, end to end on the real binary: file
+//! names with any byte, durations out of range, malformed values. hotdev must neither panic
+//! nor let outside text drive the terminal. No Go here: tiny shell commands, so these are fast.
+
+mod support;
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::json;
+use support::*;
+
+const DEADLINE: Duration = Duration::from_secs(30);
+
+/// `name` (any bytes) inside the fixture.
+fn odd_path(fx: &Fixture, name: &[u8]) -> PathBuf {
+    fx.path().join(OsStr::from_bytes(name))
+}
+
+#[test]
+fn a_non_utf8_file_name_is_reported_lossily_in_json_and_hotdev_keeps_serving() {
+    let fx = Fixture::empty();
+    fx.write("main.go", "package main\n");
+    let h = Hotdev::start(fx.path(), &["--build", "true", "--", "sleep", "1000"]);
+    let g1 = h
+        .wait_for("generation_started", &[("generation", json!(1))], DEADLINE)
+        .unwrap();
+
+    std::fs::write(odd_path(&fx, b"bad\xff.go"), "x").unwrap();
+    let change = h
+        .wait_event(
+            |e| {
+                is(e, "change")
+                    && e["paths"].as_array().is_some_and(|p| {
+                        p.iter()
+                            .any(|p| p.as_str().is_some_and(|p| p.ends_with("/bad\u{fffd}.go")))
+                    })
+            },
+            DEADLINE,
+        )
+        .unwrap_or_else(|e| panic!("{e}\n{}", h.tail(30)));
+    assert_eq!(change["count"], json!(1));
+    // The change is acted on like any other: hotdev neither panicked nor lost the app.
+    h.wait_for("generation_started", &[("generation", json!(2))], DEADLINE)
+        .unwrap_or_else(|e| panic!("{e}\n{}", h.tail(30)));
+    h.wait_for(
+        "generation_exited",
+        &[("generation", json!(1)), ("requested", json!(true))],
+        DEADLINE,
+    )
+    .unwrap();
+    assert!(pid_alive(h.pid()), "hotdev died:\n{}", h.tail(30));
+    assert!(!h.text().contains("panicked"), "{}", h.tail(30));
+    assert_ne!(g1["pid"], json!(null));
+}
+
+#[test]
+fn a_file_name_cannot_forge_a_status_line_or_drive_the_terminal() {
+    let fx = Fixture::empty();
+    let mut h = Hotdev::start_human(fx.path(), &["--build", "true", "--", "sleep", "1000"]);
+    assert!(
+        wait_until(DEADLINE, || h.text().contains("generation 1")),
+        "{}",
+        h.tail(30)
+    );
+
+    let evil = b"evil\nhotdev \xe2\x9c\x93 build 99 ok 0.01s\x1b[2J\x1b]0;TITLE\x07.txt";
+    std::fs::write(odd_path(&fx, evil), "x").unwrap();
+    std::fs::write(odd_path(&fx, b"bytes\xff\xfe.txt"), "x").unwrap();
+    assert!(
+        wait_until(DEADLINE, || h.text().contains("generation 2")),
+        "{}",
+        h.tail(30)
+    );
+    let text = h.text();
+    // Shown, escaped, on one line.
+    assert!(
+        text.contains(r"evil\nhotdev ✓ build 99 ok 0.01s\x1b[2J\x1b]0;TITLE\x07.txt"),
+        "{text}"
+    );
+    assert!(text.contains(r"bytes\xff\xfe.txt"), "{text}");
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.contains("build 99 ok") && !l.contains("evil")),
+        "a forged status line:\n{text}"
+    );
+    assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
+    h.signal(nix::sys::signal::Signal::SIGTERM);
+    assert_eq!(h.wait_exit(DEADLINE).unwrap().code(), Some(0));
+}
