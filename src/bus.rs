@@ -22,6 +22,9 @@ pub enum Input {
     Signal(i32),
     /// The user pressed a command key.
     Key(crate::keys::Key),
+    /// A worker thread (named for people, e.g. "the watcher") died by a panic: hotdev would
+    /// go on blind, so it stops everything and exits 1.
+    WorkerDied(String),
 }
 
 pub type Sender = mpsc::Sender<Input>;
@@ -29,4 +32,71 @@ pub type Receiver = mpsc::Receiver<Input>;
 
 pub fn channel() -> (Sender, Receiver) {
     mpsc::channel()
+}
+
+/// Held by a worker thread for its whole life: if the thread unwinds (a panic), the loop
+/// hears of it as [`Input::WorkerDied`] instead of waiting for events that never come.
+pub struct Watchdog {
+    what: String,
+    tx: Sender,
+}
+
+impl Watchdog {
+    pub fn new(what: impl Into<String>, tx: Sender) -> Watchdog {
+        Watchdog {
+            what: what.into(),
+            tx,
+        }
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let _ = self
+                .tx
+                .send(Input::WorkerDied(std::mem::take(&mut self.what)));
+        }
+    }
+}
+
+/// Starts thread `name` running `f` under a [`Watchdog`] that reports `what` on `tx`.
+pub fn spawn_worker(
+    name: &str,
+    what: &str,
+    tx: &Sender,
+    f: impl FnOnce() + Send + 'static,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    let watchdog = Watchdog::new(what, tx.clone());
+    std::thread::Builder::new()
+        .name(name.to_string())
+        .spawn(move || {
+            let _watchdog = watchdog;
+            f()
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_worker_is_reported_and_a_finished_one_is_not() {
+        let (tx, rx) = channel();
+        spawn_worker("t-ok", "the fine one", &tx, || {})
+            .unwrap()
+            .join()
+            .unwrap();
+        let died = spawn_worker("t-panic", "the watcher", &tx, || panic!("boom")).unwrap();
+        assert!(died.join().is_err());
+        drop(tx);
+        let reports: Vec<String> = rx
+            .iter()
+            .filter_map(|input| match input {
+                Input::WorkerDied(what) => Some(what),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(reports, ["the watcher"]);
+    }
 }

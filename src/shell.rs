@@ -349,6 +349,15 @@ impl Shell {
                 self.reporter.report(&Message::Error { message: &message });
                 None
             }
+            Input::WorkerDied(what) => {
+                let message = format!(
+                    "hotdev's {what} thread died (its panic is above): stopping everything \
+                     rather than going on blind; please report this"
+                );
+                self.reporter.report(&Message::Error { message: &message });
+                self.exit_code = exit::FAILURE;
+                Some(Event::Shutdown)
+            }
             Input::Signal(signal) => {
                 let name = Signal::try_from(signal)
                     .map(|s| s.as_str())
@@ -620,7 +629,7 @@ impl Shell {
                     },
                 );
                 let tx = self.tx.clone();
-                spawn_named("hotdev-build-wait", move || {
+                spawn_named("hotdev-build-wait", &self.tx, move || {
                     let status = process::wait_group(pgid);
                     if let Some(capture) = capture {
                         let lines = capture.finish(OUTPUT_GRACE);
@@ -726,7 +735,7 @@ impl Shell {
             after(STABLE_AFTER, self.tx.clone(), Event::Stable { generation });
         }
         let tx = self.tx.clone();
-        spawn_named("hotdev-generation-wait", move || {
+        spawn_named("hotdev-generation-wait", &self.tx, move || {
             let status = process::wait_group(pgid);
             let _ = tx.send(Input::Event(Event::Exited { generation, status }));
         });
@@ -796,16 +805,17 @@ const OUTPUT_GRACE: Duration = Duration::from_secs(2);
 
 /// A timer: sends `event` after `delay`. The engine ignores it if it is stale by then.
 fn after(delay: Duration, tx: Sender, event: Event) {
-    spawn_named("hotdev-timer", move || {
+    spawn_named("hotdev-timer", &tx.clone(), move || {
         thread::sleep(delay);
         let _ = tx.send(Input::Event(event));
     });
 }
 
-fn spawn_named(name: &str, f: impl FnOnce() + Send + 'static) {
+/// Starts a worker thread whose panic reaches the loop ([`Input::WorkerDied`]).
+fn spawn_named(name: &str, tx: &Sender, f: impl FnOnce() + Send + 'static) {
     // Spawning a thread only fails when the system is out of resources. Say so: the Drop of
     // the shell still kills every process group it knows about when hotdev exits.
-    if let Err(e) = thread::Builder::new().name(name.to_string()).spawn(f) {
+    if let Err(e) = bus::spawn_worker(name, name, tx, f) {
         eprintln!("hotdev: cannot start a thread: {e}");
     }
 }
@@ -814,15 +824,18 @@ fn spawn_named(name: &str, f: impl FnOnce() + Send + 'static) {
 fn spawn_signal_source(tx: Sender) -> std::io::Result<()> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
-    thread::Builder::new()
-        .name("hotdev-signals".into())
-        .spawn(move || {
+    bus::spawn_worker(
+        "hotdev-signals",
+        "the signal handler",
+        &tx.clone(),
+        move || {
             for signal in signals.forever() {
                 if tx.send(Input::Signal(signal)).is_err() {
                     break;
                 }
             }
-        })?;
+        },
+    )?;
     Ok(())
 }
 

@@ -149,10 +149,15 @@ impl Watch {
             worker.add_tree(root, None)?;
         }
         worker.publish_count();
-        let worker = std::thread::Builder::new()
-            .name("hotdev-watch".into())
-            .spawn(move || worker.run(rx))
-            .map_err(|e| WatchError::Other(format!("cannot start the watcher thread: {e}")))?;
+        let tx = worker.tx.clone();
+        let worker = crate::bus::spawn_worker("hotdev-watch", "the watcher", &tx, move || {
+            // Fault injection for the tests of what a dead watcher does (exit 1, nothing left).
+            if std::env::var_os("HOTDEV_FAULT").is_some_and(|f| f == "watcher-panic") {
+                panic!("HOTDEV_FAULT=watcher-panic");
+            }
+            worker.run(rx)
+        })
+        .map_err(|e| WatchError::Other(format!("cannot start the watcher thread: {e}")))?;
         Ok(Watch {
             control,
             worker: Some(worker),

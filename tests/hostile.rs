@@ -91,3 +91,80 @@ fn a_file_name_cannot_forge_a_status_line_or_drive_the_terminal() {
     h.signal(nix::sys::signal::Signal::SIGTERM);
     assert_eq!(h.wait_exit(DEADLINE).unwrap().code(), Some(0));
 }
+
+#[test]
+fn durations_out_of_range_exit_2_with_their_flag_or_position() {
+    let fx = Fixture::empty();
+    for (flag, problem) in [
+        ("--poll=500000000000y", "too long"),
+        ("--debounce=200000000000y", "too long"),
+        ("--poll=1ns", "too short"),
+        ("--stop-timeout=3days", "too long"),
+        ("--ready-timeout=500000000000y", "too long"),
+    ] {
+        let (code, stderr) = run_to_exit(fx.path(), &[flag, "--", "sleep", "1000"]);
+        let name = flag.split('=').next().unwrap();
+        assert_eq!(code, Some(2), "{flag}: {stderr}");
+        assert!(
+            stderr.contains(name) && stderr.contains(problem),
+            "{flag}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{flag}: {stderr}");
+    }
+    for (line, at) in [
+        ("[watch]\npoll = \"500000000000y\"\n", ".hotdev.toml:2:8"),
+        ("[watch]\npoll = \"1ns\"\n", ".hotdev.toml:2:8"),
+        ("[watch]\ndebounce = \"2h\"\n", ".hotdev.toml:2:12"),
+        (
+            "[build]\ncommand = \"true\"\ntimeout = \"9999d\"\n",
+            ".hotdev.toml:3:11",
+        ),
+        ("[run]\nready = { delay = \"400d\" }\n", ".hotdev.toml:2:19"),
+    ] {
+        let run = if line.starts_with("[run]") {
+            line.replace("[run]\n", "[run]\ncommand = \"sleep 1000\"\n")
+        } else {
+            format!("{line}[run]\ncommand = \"sleep 1000\"\n")
+        };
+        fx.write(".hotdev.toml", &run);
+        let (code, stderr) = run_to_exit(fx.path(), &[]);
+        assert_eq!(code, Some(2), "{line}: {stderr}");
+        let at = if line.starts_with("[run]") {
+            at.replace(":2:", ":3:")
+        } else {
+            at.to_string()
+        };
+        assert!(stderr.contains(&at), "{line}: no {at} in {stderr}");
+    }
+}
+
+#[test]
+fn a_dead_watcher_stops_everything_and_exits_1() {
+    let fx = Fixture::empty();
+    let mut h = Hotdev::start_with_env(
+        fx.path(),
+        &["--build", "true", "--", "sleep", "1000"],
+        &[("HOTDEV_FAULT", "watcher-panic")],
+    );
+    let status = h.wait_exit(DEADLINE).unwrap();
+    assert_eq!(status.code(), Some(1), "{}", h.tail(30));
+    let error = h
+        .wait_event(|e| is(e, "error"), DEADLINE)
+        .unwrap_or_else(|e| panic!("{e}\n{}", h.tail(30)));
+    assert!(
+        error["message"].as_str().unwrap_or("").contains("watcher"),
+        "{error}"
+    );
+    // Whatever it had started is gone with it.
+    for pgid in h.reported_groups() {
+        assert!(!process_group_alive(pgid), "group {pgid} survived");
+    }
+    h.wait_for("exit", &[("code", json!(1))], DEADLINE).unwrap();
+}
+
+/// Runs hotdev (human output) until it exits by itself; its exit code and stderr.
+fn run_to_exit(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
+    let mut h = Hotdev::start_human(dir, args);
+    let status = h.wait_exit(DEADLINE).unwrap();
+    (status.code(), h.text())
+}

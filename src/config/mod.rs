@@ -11,7 +11,7 @@ pub mod resolve;
 pub mod schema;
 pub mod show;
 mod source;
-mod value;
+pub(crate) mod value;
 
 pub use error::ConfigError;
 pub use resolve::{defaults, discover, load};

@@ -275,12 +275,12 @@ impl Ctx<'_> {
             .pick(
                 ("--debounce", cli.debounce.as_deref()),
                 ("watch.debounce", watch.debounce.as_deref()),
-                value::duration,
+                |text| value::duration_within(text, value::DEBOUNCE),
             )?
             .unwrap_or(defaults::DEBOUNCE);
         let interval = |text: &str| match text {
             "" => Ok(defaults::POLL_INTERVAL),
-            text => value::duration(text),
+            text => value::duration_within(text, value::POLL),
         };
         let poll = match (&cli.poll, &watch.poll) {
             (Some(text), _) => Some(interval(text).map_err(|p| self.error(At::Flag("--poll"), p))?),
@@ -333,7 +333,7 @@ impl Ctx<'_> {
                 "build.timeout",
                 from_file.and_then(|b| b.timeout.as_deref()),
             ),
-            value::duration,
+            |text| value::duration_within(text, value::TIMEOUT),
         )?;
         let env = from_file.map(|build| build.env.clone()).unwrap_or_default();
         let speculative = !self.cli.no_speculative
@@ -407,7 +407,7 @@ impl Ctx<'_> {
             self.pick(
                 (flag, flag_value.as_deref()),
                 (key, file_value.as_deref()),
-                value::duration,
+                |text| value::duration_within(text, value::TIMEOUT),
             )
             .map(|picked| picked.unwrap_or(default))
         };

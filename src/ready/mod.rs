@@ -21,7 +21,7 @@ pub use notify::NotifySocket;
 pub use output::forward_output;
 
 use std::io;
-use std::thread::{self, JoinHandle};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::bus::Sender;
@@ -52,10 +52,12 @@ fn start(
     timeout: Duration,
     tx: Sender,
 ) -> io::Result<Vec<JoinHandle<()>>> {
+    let watchdog_tx = tx.clone();
     check.attach(tx);
     let name = |what: &str| format!("hotdev-ready-{}-{what}", check.generation());
-    let spawn =
-        |what: &str, f: Box<dyn FnOnce() + Send>| thread::Builder::new().name(name(what)).spawn(f);
+    let spawn = |what: &str, f: Box<dyn FnOnce() + Send>| {
+        crate::bus::spawn_worker(&name(what), "readiness check", &watchdog_tx, f)
+    };
     let mut threads = Vec::new();
     let target = match readiness {
         Readiness::Notify | Readiness::Log(_) => None,

@@ -12,7 +12,7 @@ use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::{self, JoinHandle};
+use std::thread::JoinHandle;
 
 use nix::errno::Errno;
 use nix::sys::socket::{self, ControlMessageOwned, MsgFlags, UnixCredentials, setsockopt, sockopt};
@@ -116,10 +116,10 @@ impl NotifySocket {
         let stop = Arc::new(AtomicBool::new(false));
         let ignored = Arc::clone(&self.ignored);
         let stop_seen = Arc::clone(&stop);
-        registry.route_to(tx);
-        let thread = thread::Builder::new()
-            .name("hotdev-notify".into())
-            .spawn(move || receive_loop(&socket, &registry, &ignored, &stop_seen))?;
+        registry.route_to(tx.clone());
+        let thread = crate::bus::spawn_worker("hotdev-notify", "notify socket", &tx, move || {
+            receive_loop(&socket, &registry, &ignored, &stop_seen)
+        })?;
         *serving = Some(Serving { stop, thread });
         Ok(())
     }

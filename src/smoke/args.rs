@@ -39,8 +39,8 @@ pub struct SmokeArgs {
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text)
-        .map_err(|e| format!("`{text}` is not a duration ({e}); write e.g. \"90s\" or \"10m\""))
+    crate::config::value::duration_within(text, crate::config::value::TIMEOUT)
+        .map_err(|problem| problem.message)
 }
 
 /// The options the smoke run adds so that it can follow the child: events as JSON lines on
