@@ -168,3 +168,36 @@ fn run_to_exit(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
     let status = h.wait_exit(DEADLINE).unwrap();
     (status.code(), h.text())
 }
+
+#[test]
+fn an_env_name_with_an_equals_sign_is_refused_at_its_line() {
+    let fx = Fixture::empty();
+    for (table, at) in [("run", ".hotdev.toml:3:"), ("build", ".hotdev.toml:2:")] {
+        let text = match table {
+            "run" => "[run]\ncommand = \"sleep 1000\"\nenv = { \"A=B\" = \"x\" }\n".to_string(),
+            _ => "[build]\nenv = { \"A=B\" = \"x\" }\ncommand = \"true\"\n[run]\ncommand = \"sleep 1000\"\n"
+                .to_string(),
+        };
+        fx.write(".hotdev.toml", &text);
+        let (code, stderr) = run_to_exit(fx.path(), &[]);
+        assert_eq!(code, Some(2), "{table}: {stderr}");
+        assert!(stderr.contains(at), "{table}: no {at} in {stderr}");
+        assert!(stderr.contains("cannot contain `=`"), "{table}: {stderr}");
+    }
+}
+
+#[test]
+fn a_config_that_is_not_utf8_is_located_at_its_first_bad_byte() {
+    let fx = Fixture::empty();
+    std::fs::write(
+        fx.file(".hotdev.toml"),
+        b"[run]\ncommand = \"sleep 1000\"\n# caf\xe9\n",
+    )
+    .unwrap();
+    let (code, stderr) = run_to_exit(fx.path(), &[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(".hotdev.toml:3:6: the file is not UTF-8: byte 0xe9 at offset 34"),
+        "{stderr}"
+    );
+}

@@ -90,7 +90,7 @@ fn load_with(cli: &Cli, cwd: &Path, env: &Env) -> Result<Config, ConfigError> {
         };
         return ctx.resolve(FileConfig::default(), None);
     };
-    let text = std::fs::read_to_string(&path).map_err(|error| {
+    let bytes = std::fs::read(&path).map_err(|error| {
         let problem = Problem::new(format!("cannot read `{}`: {error}", path.display()));
         match cli.config {
             Some(_) => ConfigError::flag("--config", problem),
@@ -100,6 +100,7 @@ fn load_with(cli: &Cli, cwd: &Path, env: &Env) -> Result<Config, ConfigError> {
     let shown = path
         .strip_prefix(&cwd)
         .map_or(path.clone(), Path::to_path_buf);
+    let text = super::source::utf8(shown.clone(), bytes)?;
     let (file, source) = Source::parse(shown, text)?;
     let root = path.parent().map_or(cwd.clone(), Path::to_path_buf);
     let ctx = Ctx {
@@ -315,6 +316,35 @@ impl Ctx<'_> {
         ))
     }
 
+    /// Environment names a process can be given: `A=B = "x"` would reach the child as
+    /// `A=B=x`, which is `A` set to `B=x`.
+    fn check_env(
+        &self,
+        env: &std::collections::BTreeMap<String, String>,
+        table: &str,
+    ) -> Result<(), ConfigError> {
+        for (name, value) in env {
+            let problem = if name.is_empty() {
+                Some("an environment variable needs a name")
+            } else if name.contains('=') {
+                Some("an environment variable's name cannot contain `=`")
+            } else if name.contains('\0') || value.contains('\0') {
+                Some("an environment variable cannot contain a NUL byte")
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                let key = format!("{table}.{name}");
+                return Err(self.error(
+                    At::Key(&key),
+                    Problem::new(format!("{problem} (`{}`)", name.escape_debug()))
+                        .with_hint(format!("write it as `{table} = {{ NAME = \"value\" }}`")),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn glob(&self, glob: &str, at: At<'_>) -> Result<(), ConfigError> {
         value::glob(glob).map_err(|problem| self.error(at, problem))
     }
@@ -336,6 +366,7 @@ impl Ctx<'_> {
             |text| value::duration_within(text, value::TIMEOUT),
         )?;
         let env = from_file.map(|build| build.env.clone()).unwrap_or_default();
+        self.check_env(&env, "build.env")?;
         let speculative = !self.cli.no_speculative
             && from_file
                 .and_then(|build| build.speculative)
@@ -442,6 +473,7 @@ impl Ctx<'_> {
             (None, None) => (None, At::Key("run.ready")),
         };
         let env = run.env.clone();
+        self.check_env(&env, "run.env")?;
         let config = RunConfig {
             command: CommandSpec { program, env },
             strategy,

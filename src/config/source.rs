@@ -29,6 +29,30 @@ struct Entry {
     value_span: Range<usize>,
 }
 
+/// The file's bytes as text: TOML is UTF-8, and a file that is not gets its first bad byte
+/// located (line, column, byte offset) instead of "stream did not contain valid UTF-8".
+pub fn utf8(shown_path: PathBuf, bytes: Vec<u8>) -> Result<String, ConfigError> {
+    String::from_utf8(bytes).map_err(|error| {
+        let offset = error.utf8_error().valid_up_to();
+        let bytes = error.as_bytes();
+        let before = String::from_utf8_lossy(&bytes[..offset]);
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let problem = Problem::new(format!(
+            "the file is not UTF-8: byte 0x{:02x} at offset {offset}",
+            bytes[offset]
+        ))
+        .with_hint("TOML files are UTF-8; save it as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)");
+        ConfigError::new(
+            Origin::File {
+                path: shown_path,
+                position: Some((line, column)),
+            },
+            problem,
+        )
+    })
+}
+
 impl Source {
     /// Parses `text`; `shown_path` is what messages call the file.
     pub fn parse(shown_path: PathBuf, text: String) -> Result<(FileConfig, Source), ConfigError> {
@@ -240,6 +264,20 @@ mod tests {
         Source::parse(".hotdev.toml".into(), text.to_owned())
             .unwrap_err()
             .to_string()
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_located_at_its_first_bad_byte() {
+        let message = utf8(
+            ".hotdev.toml".into(),
+            b"[run]\ncommand = \"caf\xe9\"\n".to_vec(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            message.starts_with(".hotdev.toml:2:15: the file is not UTF-8: byte 0xe9 at offset 20"),
+            "{message}"
+        );
     }
 
     #[test]
