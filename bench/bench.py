@@ -9,7 +9,8 @@ table and the raw JSON. Workloads:
              overhead: latency minus the time of the `go build` it ran (paired, from the build
              wrapper's log) and minus a bare `go build` timed separately
   avail      continuous load (a new TCP connection per request) across reloads: failed and
-             successful requests, longest latency
+             successful requests, longest latency; beside it, keep-alive clients that never
+             retry and 2 s requests in flight during every swap
   broken     a broken build under load: failed requests while it is broken, time to serve the fix
   storm      200 source files rewritten in place, at once and as 2 x 100 with a 30 ms pause:
              how many builds each triggers
@@ -29,6 +30,7 @@ import platform
 import re
 import shutil
 import signal
+import http.client
 import socket
 import statistics
 import subprocess
@@ -98,10 +100,10 @@ def free_port():
 # HTTP on 127.0.0.1, one new TCP connection per request
 
 
-def http_get(port, timeout=5.0):
-    """GET / over a new connection. Returns (status, body). Raises OSError on failure."""
+def http_get(port, timeout=5.0, path="/"):
+    """GET `path` over a new connection. Returns (status, body). Raises OSError on failure."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-        s.sendall(b"GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        s.sendall(b"GET " + path.encode() + b" HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
         chunks = []
         deadline = mono() + timeout
         while True:
@@ -155,12 +157,49 @@ class BuildEnded:
         return self.ended
 
 
-class Load:
-    """A few threads, each sending GET / on a new connection, with a short pause between
-    requests. Bounded by max_requests per thread and max_seconds overall."""
+class KeepAlive:
+    """One HTTP/1.1 connection reused for request after request, never retried: what a
+    client without retries (many load testers, some SDKs) sees. A request that fails counts,
+    and the next one opens a new connection."""
 
-    def __init__(self, port, threads=3, pause=0.004, max_requests=100_000, max_seconds=400):
+    def __init__(self, port, timeout):
         self.port = port
+        self.timeout = timeout
+        self.conn = None
+
+    def get(self, path):
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        try:
+            self.conn.request("GET", path)
+            resp = self.conn.getresponse()
+            body = resp.read().decode(errors="replace").strip()
+            if resp.will_close:
+                self.close()
+            return resp.status, body
+        except (OSError, http.client.HTTPException) as e:
+            self.close()
+            if isinstance(e, http.client.HTTPException):
+                raise ConnectionError(type(e).__name__) from e
+            raise
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+class Load:
+    """A few threads, each sending GET `path` with a short pause between requests: on a new
+    connection each (`keepalive=False`), or on one reused HTTP/1.1 connection without retries
+    (`keepalive=True`). Bounded by max_requests per thread and max_seconds overall."""
+
+    def __init__(self, port, threads=3, pause=0.004, max_requests=100_000, max_seconds=400,
+                 keepalive=False, path="/", timeout=5.0):
+        self.port = port
+        self.keepalive = keepalive
+        self.path = path
+        self.timeout = timeout
         self.pause = pause
         self.max_requests = max_requests
         self.deadline = mono() + max_seconds
@@ -182,11 +221,15 @@ class Load:
 
     def _run(self):
         n = 0
+        client = KeepAlive(self.port, self.timeout) if self.keepalive else None
         while not self.stop_flag.is_set() and n < self.max_requests and mono() < self.deadline:
             n += 1
             t0 = mono()
             try:
-                status, body = http_get(self.port, timeout=5.0)
+                if client:
+                    status, body = client.get(self.path)
+                else:
+                    status, body = http_get(self.port, timeout=self.timeout, path=self.path)
                 err = None if status == 200 else f"http {status}"
             except OSError as e:
                 body, err = None, type(e).__name__
@@ -203,6 +246,8 @@ class Load:
                     self.fail_kinds[err] = self.fail_kinds.get(err, 0) + 1
                     self.failure_times.append(t1)
             time.sleep(self.pause)
+        if client:
+            client.close()
 
     def snapshot(self):
         with self.lock:
@@ -605,12 +650,17 @@ def w_latency(ctx, config):
 def w_avail(ctx, config):
     n = ctx.args.avail_reloads
     wd, bl, port = ctx.fresh(config)
-    tool, load = None, None
+    tool, load, keepalive, slow = None, None, None, None
     res = {"reloads": 0, "timeouts": 0}
     try:
         tool, _ = start_and_wait(ctx, config, wd, bl, port)
         time.sleep(0.5)
         load = Load(port, threads=ctx.args.threads).start()
+        # Beside it: keep-alive clients that never retry, and requests that take 2 s, so
+        # that some are always in flight when a generation is stopped.
+        keepalive = Load(port, threads=2, keepalive=True).start()
+        slow = Load(port, threads=2, pause=0.0, path="/slow?ms=2000", timeout=15.0,
+                    max_requests=10_000).start()
         time.sleep(1.0)
         for i in range(1, n + 1):
             v = f"A{i}"
@@ -625,11 +675,16 @@ def w_avail(ctx, config):
             time.sleep(ctx.args.settle)
         time.sleep(1.0)
     finally:
+        for extra in (keepalive, slow):
+            if extra:
+                extra.stop()
         if load:
             load.stop()
         if tool:
             tool.stop()
     res.update(load.result() if load else {})
+    res["keepalive"] = keepalive.result() if keepalive else None
+    res["slow"] = slow.result() if slow else None
     return res
 
 
@@ -977,6 +1032,21 @@ def report(results, meta):
             kinds = ", ".join(f"{k} {v}" for k, v in sorted(r.get("fail_kinds", {}).items())) or "–"
             L.append(f"| {c} | {r.get('ok')} | {r.get('failed')} | {kinds} | "
                      f"{fmt(r.get('max_latency_ms'))} | {r['reloads']}/{r['reloads'] + r['timeouts']} |")
+        L.append("")
+        L.append("Beside that load, in the same runs: 2 keep-alive clients (one HTTP/1.1 connection "
+                 "each, reused, no retry) and 2 clients of `GET /slow?ms=2000` (a new connection "
+                 "each, always one in flight when a generation stops):")
+        L.append("")
+        L.append("| config | keep-alive ok | keep-alive failed | kinds | 2 s requests ok | 2 s requests failed | kinds | longest 2 s request ms |")
+        L.append("|---|---|---|---|---|---|---|---|")
+        for c, r in results["avail"].items():
+            ka, sl = r.get("keepalive") or {}, r.get("slow") or {}
+            if not ka and not sl:
+                continue
+            kk = ", ".join(f"{k} {v}" for k, v in sorted(ka.get("fail_kinds", {}).items())) or "–"
+            sk = ", ".join(f"{k} {v}" for k, v in sorted(sl.get("fail_kinds", {}).items())) or "–"
+            L.append(f"| {c} | {ka.get('ok')} | {ka.get('failed')} | {kk} | {sl.get('ok')} | "
+                     f"{sl.get('failed')} | {sk} | {fmt(sl.get('max_latency_ms'))} |")
         L.append("")
     if "broken" in results:
         L.append(f"### Broken build under load (kept broken {meta['settings']['broken_window']} s, then fixed)")

@@ -211,8 +211,8 @@ impl Session {
         eprintln!("smoke: readiness: {}", ready_by.describe());
         if self.args.reloads > 0 {
             let cwd = std::env::current_dir().unwrap_or_else(|_| root.clone());
-            let picked = touch::pick(self.args.touch.as_deref(), &cwd, root, config.as_deref())
-                .and_then(|path| {
+            let picked =
+                touch::pick(self.args.touch.as_deref(), &cwd, &self.global).and_then(|path| {
                     Touched::new(path.clone())
                         .map_err(|e| format!("cannot read {}: {e}", path.display()))
                 });

@@ -5,23 +5,22 @@
 //! every reload is a real, distinct change for the watcher and the build, and harmless to the
 //! languages hotdev serves (Go, Rust, JS, Python, templates).
 
+use std::ffi::OsString;
 use std::fs::{self, File, FileTimes, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-/// Directories that hold build output or dependencies, never a source worth touching.
-const SKIP_DIRS: [&str; 5] = ["tmp", "target", "node_modules", "vendor", "dist"];
+use clap::Parser;
 
-/// Picks the file to touch: `explicit` (relative to `cwd`) or the most recently modified
-/// watched file under the root, as far as the config file tells (`watch.paths`,
-/// `watch.extensions`, `watch.ignore`, ignore files; build output directories skipped).
-pub fn pick(
-    explicit: Option<&Path>,
-    cwd: &Path,
-    root: &Path,
-    config: Option<&Path>,
-) -> Result<PathBuf, String> {
+use crate::cli::Cli;
+use crate::filter::Filter;
+
+/// Picks the file to touch: `explicit` (relative to `cwd`) or the most recently modified file
+/// that hotdev itself would rebuild for, as the child's own options (`global`) and config file
+/// say: the same `config::load` and [`Filter`] as the watcher, so smoke can never pick a file
+/// that the watcher ignores (build output, ignore files' entries, other extensions).
+pub fn pick(explicit: Option<&Path>, cwd: &Path, global: &[OsString]) -> Result<PathBuf, String> {
     if let Some(path) = explicit {
         let path = cwd.join(path);
         return match fs::metadata(&path) {
@@ -30,41 +29,28 @@ pub fn pick(
             Err(e) => Err(format!("--touch {}: {e}", path.display())),
         };
     }
-    let watch = config.map(read_watch_table).unwrap_or_default();
-    let mut ignore = globset::GlobSetBuilder::new();
-    for glob in &watch.ignore {
-        if let Ok(g) = globset::Glob::new(glob) {
-            ignore.add(g);
-        }
-    }
-    let ignore = ignore.build().unwrap_or_else(|_| globset::GlobSet::empty());
-    let roots: Vec<PathBuf> = if watch.paths.is_empty() {
-        vec![root.to_path_buf()]
-    } else {
-        watch.paths.iter().map(|p| root.join(p)).collect()
-    };
+    let argv = std::iter::once(OsString::from("hotdev")).chain(global.iter().cloned());
+    let cli = Cli::try_parse_from(argv).map_err(|e| format!("cannot read the options: {e}"))?;
+    let config = crate::config::load(&cli, cwd).map_err(|e| e.to_string())?;
+    let filter = Filter::new(&config.watch, &config.root).map_err(|e| e.to_string())?;
+    let filter = std::sync::Arc::new(filter);
     let mut best: Option<(SystemTime, PathBuf)> = None;
-    for start in roots {
-        let walker = ignore::WalkBuilder::new(&start)
-            .filter_entry(|e| {
-                let name = e.file_name().to_string_lossy();
-                !(e.file_type().is_some_and(|t| t.is_dir()) && SKIP_DIRS.contains(&name.as_ref()))
+    for start in &config.watch.paths {
+        let enters = std::sync::Arc::clone(&filter);
+        let walker = ignore::WalkBuilder::new(start)
+            // The filter reads the ignore files itself, with hotdev's precedence.
+            .standard_filters(false)
+            .filter_entry(move |e| {
+                !e.file_type().is_some_and(|t| t.is_dir()) || enters.enters(e.path())
             })
             .build();
         for entry in walker.flatten() {
             let path = entry.path();
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
-                continue;
-            }
-            let name = entry.file_name().to_string_lossy();
-            if name.starts_with(".hotdev") || Some(path) == config {
-                continue;
-            }
-            let ext = path.extension().map(|e| e.to_string_lossy().into_owned());
-            if !watch.extensions.is_empty() && !ext.is_some_and(|e| watch.extensions.contains(&e)) {
-                continue;
-            }
-            if ignore.is_match(path.strip_prefix(root).unwrap_or(path)) {
+            if !entry.file_type().is_some_and(|t| t.is_file())
+                || !filter.accepts(path, false)
+                || config.file.as_deref() == Some(path)
+                || filter.is_ignore_file(path)
+            {
                 continue;
             }
             let Ok(modified) = entry.metadata().and_then(|m| Ok(m.modified()?)) else {
@@ -78,43 +64,9 @@ pub fn pick(
     best.map(|(_, p)| p).ok_or_else(|| {
         format!(
             "found no watched file to change under {}: name one with --touch PATH",
-            root.display()
+            config.root.display()
         )
     })
-}
-
-#[derive(Default)]
-struct WatchTable {
-    paths: Vec<String>,
-    extensions: Vec<String>,
-    ignore: Vec<String>,
-}
-
-/// The `[watch]` keys, read leniently: the child validates the file, not us.
-fn read_watch_table(config: &Path) -> WatchTable {
-    let Ok(text) = fs::read_to_string(config) else {
-        return WatchTable::default();
-    };
-    let Ok(value) = text.parse::<toml::Table>() else {
-        return WatchTable::default();
-    };
-    let list = |key: &str| -> Vec<String> {
-        value
-            .get("watch")
-            .and_then(|w| w.get(key))
-            .and_then(|v| v.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(|s| s.trim_start_matches('.').to_string()))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    WatchTable {
-        paths: list("paths"),
-        extensions: list("extensions"),
-        ignore: list("ignore"),
-    }
 }
 
 /// Whether the config file configures a readiness check (`[run] ready`).
@@ -244,7 +196,23 @@ mod tests {
         fs::create_dir(root.join("gen")).unwrap();
         fs::write(root.join("gen/y.go"), "package main\n").unwrap();
         fs::write(root.join("notes.txt"), "x").unwrap();
-        let picked = pick(None, root, root, Some(&config)).unwrap();
+        let global = ["-i", "tmp/**", "--", "true"].map(OsString::from);
+        let picked = pick(None, root, &global).unwrap();
         assert_eq!(picked, root.join("version.go"));
+    }
+
+    #[test]
+    fn pick_honours_watch_paths_written_with_a_leading_dot_slash() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir(root.join("src")).unwrap();
+        fs::write(
+            root.join(".hotdev.toml"),
+            "[watch]\npaths = [\"./src\"]\n[run]\ncommand = \"true\"\n",
+        )
+        .unwrap();
+        fs::write(root.join("src/lib.go"), "package main\n").unwrap();
+        let picked = pick(None, root, &[]).unwrap();
+        assert_eq!(picked, root.join("src/lib.go"));
     }
 }
