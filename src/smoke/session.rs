@@ -225,6 +225,12 @@ impl Session {
                     self.touched = Some(touched);
                 }
                 Err(reason) => {
+                    // The driver learns how readiness was to be decided before it fails, so
+                    // the summary says what was configured.
+                    self.feed(Input::Begin {
+                        strategy: strategy.clone(),
+                        ready_by,
+                    });
                     return Input::Abort {
                         code: exit::USAGE,
                         reason,

@@ -137,6 +137,13 @@ pub fn table(run: &Run) -> String {
         run.verdict(),
         dur(Some(run.duration_ms))
     );
+    // The last line a CI log shows states the cause.
+    if let Some((step, reason)) = run.steps.iter().find_map(|s| match &s.outcome {
+        Outcome::Failed { reason, .. } => Some((&s.name, reason)),
+        _ => None,
+    }) {
+        let _ = write!(out, ": {step}: {reason}");
+    }
     out
 }
 
@@ -224,5 +231,26 @@ mod tests {
         let v = json_report(&run);
         assert_eq!(v["verdict"], "passed");
         assert_eq!(v["steps"][1]["result"], "not_run");
+    }
+
+    #[test]
+    fn the_last_line_states_the_first_failure() {
+        let run = run_with(vec![
+            Outcome::Failed {
+                code: 2,
+                reason: "found no watched file".into(),
+            },
+            Outcome::NotRun,
+        ]);
+        let table = table(&run);
+        let last = table.lines().last().unwrap();
+        assert!(last.starts_with("smoke failed (exit 2)"), "{last}");
+        assert!(last.ends_with(": found no watched file"), "{last}");
+        let passed = table_last(&run_with(vec![Outcome::Passed; 2]));
+        assert!(!passed.contains(':'), "{passed}");
+    }
+
+    fn table_last(run: &Run) -> String {
+        table(run).lines().last().unwrap().to_string()
     }
 }
