@@ -315,12 +315,16 @@ _hotdev() {
             return 0
             ;;
         hotdev__subcmd__init)
-            opts="-h --force --help"
+            opts="-h --force --from-air --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --from-air)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -62,6 +62,7 @@ set edit:completion:arg-completer[hotdev] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'hotdev;init'= {
+            cand --from-air 'Translate an air config instead of detecting the project (PATH, or .air.toml, then .config/air.toml); prints how each air key was mapped or why it was not'
             cand --force 'Replace an existing .hotdev.toml'
             cand -h 'Print help'
             cand --help 'Print help'

@@ -62,6 +62,7 @@ complete -c hotdev -n "__fish_hotdev_needs_command" -a "man" -d 'Print the man p
 complete -c hotdev -n "__fish_hotdev_needs_command" -a "smoke" -d 'Build, start, reload a few times through the watcher and stop, checking every step: a CI test of the reload loop. Exit codes: 0 passed, 1 internal error, 2 usage or configuration error, 3 a build failed, 4 the app never became ready or exited on its own, 5 requests to --check failed, 6 a process was left behind, 7 --timeout ran out'
 complete -c hotdev -n "__fish_hotdev_needs_command" -a "completions" -d 'Print a shell completion script to stdout, e.g. `hotdev completions bash > /etc/bash_completion.d/hotdev`'
 complete -c hotdev -n "__fish_hotdev_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hotdev -n "__fish_hotdev_using_subcommand init" -l from-air -d 'Translate an air config instead of detecting the project (PATH, or .air.toml, then .config/air.toml); prints how each air key was mapped or why it was not' -r -F
 complete -c hotdev -n "__fish_hotdev_using_subcommand init" -l force -d 'Replace an existing .hotdev.toml'
 complete -c hotdev -n "__fish_hotdev_using_subcommand init" -s h -l help -d 'Print help'
 complete -c hotdev -n "__fish_hotdev_using_subcommand config" -l format -d 'TOML-like text that can be pasted into .hotdev.toml, or JSON for tools' -r -f -a "toml\t'TOML with a `# from …` comment on every value'

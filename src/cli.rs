@@ -139,6 +139,10 @@ pub enum Command {
         /// Replace an existing .hotdev.toml.
         #[arg(long)]
         force: bool,
+        /// Translate an air config instead of detecting the project (PATH, or .air.toml, then
+        /// .config/air.toml); prints how each air key was mapped or why it was not.
+        #[arg(long, value_name = "PATH", num_args = 0..=1)]
+        from_air: Option<Option<PathBuf>>,
     },
     /// Print the effective configuration (file, flags and defaults), each value with where it
     /// came from. Flags go before the subcommand: `hotdev --debounce 75ms config`.

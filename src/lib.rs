@@ -45,7 +45,9 @@ fn run_cli(cli: Cli) -> u8 {
             let global = smoke::global_args(&<Cli as clap::CommandFactory>::command(), &argv);
             return smoke::run(args, global);
         }
-        Some(Command::Init { force }) => in_cwd(|cwd| init::run(&cli, cwd, *force)),
+        Some(Command::Init { force, from_air }) => {
+            in_cwd(|cwd| init::run(&cli, cwd, *force, from_air.as_ref().map(Option::as_deref)))
+        }
         Some(Command::Config { format }) => in_cwd(|cwd| config::show::run(&cli, cwd, *format)),
         Some(Command::Schema) => print(&config::schema::json()),
         Some(Command::Man) => print(&manpage::render()),
@@ -65,6 +67,18 @@ fn run_cli(cli: Cli) -> u8 {
 /// Runs hotdev: the reload loop, until it is asked to stop.
 fn serve(cli: &Cli, cwd: &Path) -> Result<u8, Failure> {
     let config = config::load(cli, cwd)?;
+    if config.file.is_none() && config.output.format == config::LogFormat::Human {
+        if let Some(air) = init::air::find(&config.root) {
+            let name = air
+                .strip_prefix(&config.root)
+                .unwrap_or(&air)
+                .display()
+                .to_string();
+            eprintln!(
+                "hotdev: {name} found and no .hotdev.toml: `hotdev init --from-air` turns it into one"
+            );
+        }
+    }
     // Re-reads the file with the same flags when it changes while hotdev runs.
     let reload = {
         let (cli, cwd) = (cli.clone(), cwd.to_path_buf());

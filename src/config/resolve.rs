@@ -393,7 +393,7 @@ impl Ctx<'_> {
         } else if let Some(command) = &run.command {
             (command.clone(), At::Key("run.command"))
         } else {
-            return Err(no_run_command(self.source.is_some()));
+            return Err(no_run_command(self.source.is_some(), self.cwd));
         };
         let program = value::program(&command).map_err(|problem| self.error(at, problem))?;
 
@@ -632,20 +632,29 @@ fn ready_key(ready: &ReadyFile) -> &'static str {
     }
 }
 
-fn no_run_command(have_file: bool) -> ConfigError {
+fn no_run_command(have_file: bool, cwd: &Path) -> ConfigError {
     let problem = if have_file {
         "no run command: the config file has no `[run] command` and none was given"
     } else {
         "no run command: there is no .hotdev.toml here or above, and no command was given"
     };
-    ConfigError::nowhere(Problem::new(problem).with_hint(
-        "give one after `--`, e.g. `hotdev -- go run .`, or create .hotdev.toml:\n\
+    // Not `go run .`: it forks, so signals and pre-bound sockets would miss the app.
+    let mut hint = String::from(
+        "give one after `--`, e.g. `hotdev --build \"go build -o tmp/app .\" -- tmp/app`, or \
+         create .hotdev.toml:\n\
          [build]\n\
          command = \"go build -o tmp/app .\"\n\
          \n\
          [run]\n\
          command = \"tmp/app\"",
-    ))
+    );
+    if let Some(air) = crate::init::air::find(cwd).filter(|_| !have_file) {
+        let name = air.strip_prefix(cwd).unwrap_or(&air).display().to_string();
+        hint = format!(
+            "{name} is here: `hotdev init --from-air` turns it into .hotdev.toml; or {hint}"
+        );
+    }
+    ConfigError::nowhere(Problem::new(problem).with_hint(hint))
 }
 
 fn install_hint(name: &str) -> String {

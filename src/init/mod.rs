@@ -5,6 +5,7 @@
 //! to write and talks to the user (on stderr, like every status line). It never overwrites a
 //! config without `--force`.
 
+pub mod air;
 pub mod cargo;
 pub mod detect;
 pub mod template;
@@ -20,7 +21,13 @@ use crate::config::FILE_NAME;
 
 /// Runs `hotdev init` in `cwd` (or `-C DIR`); writes `--config PATH` instead of `.hotdev.toml`
 /// when given.
-pub fn run(cli: &Cli, cwd: &Path, force: bool) -> Result<(), Failure> {
+/// `from_air`: `Some(None)` for `--from-air` alone (look for air's files), `Some(Some(PATH))`.
+pub fn run(
+    cli: &Cli,
+    cwd: &Path,
+    force: bool,
+    from_air: Option<Option<&Path>>,
+) -> Result<(), Failure> {
     let dir = match &cli.directory {
         Some(dir) => cwd.join(dir),
         None => cwd.to_path_buf(),
@@ -44,6 +51,9 @@ pub fn run(cli: &Cli, cwd: &Path, force: bool) -> Result<(), Failure> {
         )));
     }
 
+    if let Some(air_path) = from_air {
+        return from_air_config(cli, cwd, &dir, air_path, &target);
+    }
     let plan = detect::detect(&dir);
     let text = template::render(&plan);
     std::fs::write(&target, text)
@@ -79,6 +89,56 @@ pub fn run(cli: &Cli, cwd: &Path, force: bool) -> Result<(), Failure> {
             shown.display()
         ));
     }
+    Ok(())
+}
+
+/// `hotdev init --from-air`: translate the air config, write it, and say what became of every
+/// air key (mapped ones as steps, the rest as warnings), so nothing is dropped in silence.
+fn from_air_config(
+    cli: &Cli,
+    cwd: &Path,
+    dir: &Path,
+    air_path: Option<&Path>,
+    target: &Path,
+) -> Result<(), Failure> {
+    let air_path = match air_path {
+        Some(path) => cwd.join(path),
+        None => air::find(dir).ok_or_else(|| {
+            Failure::usage(format!(
+                "no air config in {}: looked for {}\n  hint: name one with `--from-air PATH`",
+                dir.display(),
+                air::AIR_FILES.join(" and ")
+            ))
+        })?,
+    };
+    let shown_air = shown(cwd, &air_path);
+    let text = std::fs::read_to_string(&air_path)
+        .map_err(|e| Failure::usage(format!("cannot read `{}`: {e}", shown_air.display())))?;
+    let translation = air::translate(&text)
+        .map_err(|e| Failure::usage(format!("`{}`: {e}", shown_air.display())))?;
+    let shown_target = shown(cwd, target);
+    std::fs::write(target, &translation.text)
+        .map_err(|e| Failure::runtime(format!("cannot write `{}`: {e}", shown_target.display())))?;
+    let mut say = Say::stderr();
+    say.info(&format!("read {}", shown_air.display()));
+    for note in &translation.notes {
+        let line = format!("air `{}`: {}", note.key, note.text);
+        if note.mapped {
+            say.info(&line);
+        } else {
+            say.warn(&line);
+        }
+    }
+    let unmapped = translation.notes.iter().filter(|n| !n.mapped).count();
+    say.good(&format!(
+        "wrote {} ({} air keys mapped, {unmapped} with no equivalent: see the ! lines)",
+        shown_target.display(),
+        translation.notes.len() - unmapped
+    ));
+    let next = next_command(cli);
+    say.info(&format!(
+        "next: check it with `{next} config`, then run `{next}`"
+    ));
     Ok(())
 }
 
