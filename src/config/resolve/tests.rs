@@ -224,7 +224,12 @@ fn no_run_command_says_how_to_start() {
         message.starts_with("no run command: there is no .hotdev.toml here or above"),
         "{message}"
     );
-    assert!(message.contains("hotdev -- go run ."), "{message}");
+    // Not `go run .`, which forks: signals and pre-bound sockets would miss the app.
+    assert!(!message.contains("go run"), "{message}");
+    assert!(
+        message.contains("hotdev --build \"go build -o tmp/app .\" -- tmp/app"),
+        "{message}"
+    );
     assert!(
         message.contains("command = \"go build -o tmp/app .\"\n"),
         "{message}"
