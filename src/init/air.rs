@@ -48,7 +48,6 @@ struct Out {
     include: Vec<String>,
     debounce: Option<String>,
     poll: Option<String>,
-    follow_symlinks: bool,
     build: Option<String>,
     run: Option<String>,
     run_env: Vec<(String, String)>,
@@ -386,11 +385,12 @@ fn watch_keys(build: &Table, testdata_dir: &str, out: &mut Out) {
                 _ => out.mapped(&dotted, "false: hotdev's behaviour"),
             },
             "follow_symlink" => match value.as_bool() {
-                Some(true) => {
-                    out.follow_symlinks = true;
-                    out.mapped(&dotted, "watch.follow_symlinks = true");
-                }
-                _ => out.mapped(&dotted, "false: hotdev's default"),
+                Some(true) => out.unmapped(
+                    &dotted,
+                    "hotdev does not follow symlinked directories yet: add their targets to \
+                     watch.paths",
+                ),
+                _ => out.mapped(&dotted, "false: hotdev's behaviour"),
             },
             "poll" => {
                 if value.as_bool() == Some(true) && out.poll.is_none() {
@@ -681,9 +681,6 @@ fn render(out: &Out) -> String {
     }
     if let Some(poll) = &out.poll {
         line(&format!("poll = {}", quote(poll)));
-    }
-    if out.follow_symlinks {
-        line("follow_symlinks = true");
     }
     line("");
     line("[build]");
