@@ -648,10 +648,15 @@ impl Shell {
 
     fn start_generation(&mut self, generation: GenId, previous: Option<GenId>) {
         let run = &self.config.run;
-        if let Err(e) = self.listeners.reset_nonblocking() {
-            self.reporter.report(&Message::Error {
-                message: &format!("cannot reset O_NONBLOCK on the listeners: {e}"),
-            });
+        // O_NONBLOCK belongs to the listeners' open file descriptions, shared by every
+        // generation: reset it only when no generation holds them. Under overlap N still
+        // serves, may poll a non-blocking accept, and would block in accept if cleared.
+        if self.generations.is_empty() {
+            if let Err(e) = self.listeners.reset_nonblocking() {
+                self.reporter.report(&Message::Error {
+                    message: &format!("cannot reset O_NONBLOCK on the listeners: {e}"),
+                });
+            }
         }
         let mut extra_env = vec![("HOTDEV_GENERATION".to_string(), generation.to_string())];
         if let Some(build) = self.last_good_build {

@@ -90,15 +90,12 @@ pub fn spawn(req: &Spawn<'_>) -> Result<Child, SpawnError> {
 
     let listeners = req.listeners.filter(|l| !l.is_empty());
     let handoff = match listeners {
-        Some(listeners) => {
-            listeners
-                .reset_nonblocking()
-                .map_err(|e| fail(Reason::Io(e)))?;
-            Some(env::Handoff {
-                names: listeners.names(),
-                port: listeners.first_tcp_port(),
-            })
-        }
+        // O_NONBLOCK is left as it is: it lives in the description every generation shares,
+        // so only the caller knows whether resetting it would pull it from under a running one.
+        Some(listeners) => Some(env::Handoff {
+            names: listeners.names(),
+            port: listeners.first_tcp_port(),
+        }),
         None => None,
     };
     let env = env::child_env(

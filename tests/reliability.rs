@@ -1,0 +1,78 @@
+//! Reliability of processes and sockets, end to end on the real binary: an app that polls a
+//! non-blocking shared listener under overlap, and what a shutdown during a build reports.
+
+mod support;
+
+use serde_json::json;
+use support::*;
+
+/// A Python app that polls its inherited listener (fd 3) non-blocking, as Go's runtime and Node
+/// do, sends READY=1, and leaves its loop once a signal thread has seen SIGTERM. If hotdev clears O_NONBLOCK under it, it
+/// blocks in accept, never sees its stop flag, and is SIGKILLed after the stop timeout.
+const POLLING_APP: &str = r#"
+import os, signal, socket, sys, threading, time
+listener = socket.socket(fileno=3)
+listener.setblocking(False)
+stop = False
+# SIGTERM is taken by a thread of its own, as in a Go or Rust server: it never interrupts
+# the accept of the serving thread.
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+def on_term():
+    global stop
+    signal.sigwait({signal.SIGTERM})
+    stop = True
+threading.Thread(target=on_term, daemon=True).start()
+notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+notify.sendto(b"READY=1", os.environ["NOTIFY_SOCKET"])
+while not stop:
+    try:
+        conn, _ = listener.accept()
+    except BlockingIOError:
+        time.sleep(0.005)
+        continue
+    conn.setblocking(True)
+    conn.recv(4096)
+    conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    conn.close()
+sys.exit(0)
+"#;
+
+#[test]
+fn overlap_leaves_a_polling_generation_nonblocking_so_it_stops_on_sigterm() {
+    let addr = free_addr();
+    let fx = Fixture::empty();
+    fx.write("app.py", POLLING_APP);
+    fx.write("trigger.txt", "0");
+    fx.write(
+        ".hotdev.toml",
+        &format!(
+            "[build]\ncommand = \"true\"\n\n[run]\ncommand = [\"python3\", \"app.py\"]\n\
+             strategy = \"overlap\"\nready = {{ notify = true }}\nstop_timeout = \"3s\"\n\n\
+             [[listen]]\naddress = \"{addr}\"\nname = \"http\"\n"
+        ),
+    );
+    let h = Hotdev::start(fx.path(), &[]);
+    h.wait_for("generation_ready", &[("generation", json!(1))], SHORT)
+        .unwrap();
+    wait_body(addr, "/", "ok", SHORT).unwrap();
+    for n in 2..=5u64 {
+        fx.write("trigger.txt", &n.to_string());
+        h.wait_for("generation_ready", &[("generation", json!(n))], SHORT)
+            .unwrap();
+        // Idle: nothing wakes a blocked accept, so only a still non-blocking one sees SIGTERM.
+        h.wait_for("generation_exited", &[("generation", json!(n - 1))], SHORT)
+            .unwrap();
+        assert_eq!(h.count("generation_killed"), 0, "{}", h.tail(20));
+        wait_body(addr, "/", "ok", SHORT).unwrap();
+    }
+    // Under load too: a request between reloads.
+    let load = Load::start(addr, "/", 2, u64::MAX, BUILD);
+    for n in 6..=8u64 {
+        fx.write("trigger.txt", &n.to_string());
+        h.wait_for("generation_exited", &[("generation", json!(n - 1))], SHORT)
+            .unwrap();
+    }
+    let stats = load.stop();
+    assert_eq!(h.count("generation_killed"), 0, "{}", h.tail(20));
+    assert_eq!(stats.failed, 0, "{}", stats.summary());
+}
