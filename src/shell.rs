@@ -15,7 +15,8 @@ use crate::bus::{self, Input, Sender};
 use crate::capture::Capture;
 use crate::config::{Config, Readiness, RestartPolicy};
 use crate::engine::{
-    Action, BuildId, ChangeSet, Engine, Event, ExitStatus, GenId, Manual, NotReady, Note, Settings,
+    Action, BuildId, CancelReason, ChangeSet, Engine, Event, ExitStatus, GenId, Manual, NotReady,
+    Note, Settings,
 };
 use crate::exit;
 use crate::filter::Filter;
@@ -464,11 +465,14 @@ impl Shell {
     fn carry_out(&mut self, action: Action) {
         match action {
             Action::StartBuild { id, changes } => self.start_build(id, &changes),
-            Action::CancelBuild { id } => {
+            Action::CancelBuild { id, reason } => {
                 if let Some(run) = self.builds.get_mut(&id) {
                     if !run.cancelled {
                         run.cancelled = true;
-                        self.reporter.report(&Message::BuildCancelled { build: id });
+                        self.reporter.report(&Message::BuildCancelled {
+                            build: id,
+                            shutdown: reason == CancelReason::Shutdown,
+                        });
                     }
                     let _ = process::signal_group(run.pgid, Signal::SIGKILL);
                 }
@@ -551,8 +555,10 @@ impl Shell {
             // for its burst to settle is dropped here, unreported until now.
             Note::BuildSuperseded { cancelled } => {
                 if self.finished.remove(&cancelled).is_some() {
-                    self.reporter
-                        .report(&Message::BuildCancelled { build: cancelled });
+                    self.reporter.report(&Message::BuildCancelled {
+                        build: cancelled,
+                        shutdown: false,
+                    });
                 }
             }
             // Reported as generation_exited with requested = false.

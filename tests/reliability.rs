@@ -3,6 +3,7 @@
 
 mod support;
 
+use nix::sys::signal::Signal;
 use serde_json::json;
 use support::*;
 
@@ -75,4 +76,23 @@ fn overlap_leaves_a_polling_generation_nonblocking_so_it_stops_on_sigterm() {
     let stats = load.stop();
     assert_eq!(h.count("generation_killed"), 0, "{}", h.tail(20));
     assert_eq!(stats.failed, 0, "{}", stats.summary());
+}
+
+#[test]
+fn ctrl_c_during_a_build_says_the_shutdown_cancelled_it() {
+    let fx = Fixture::empty();
+    let mut h = Hotdev::start(fx.path(), &["--build", "sleep 60", "--", "sleep", "1000"]);
+    h.wait_for("build_started", &[("build", json!(1))], SHORT)
+        .unwrap();
+    h.signal(Signal::SIGINT);
+    h.wait_exit(SHORT).unwrap();
+    let cancelled = h
+        .wait_for("build_cancelled", &[("build", json!(1))], SHORT)
+        .unwrap();
+    assert_eq!(cancelled["reason"], json!("shutdown"), "{}", h.tail(20));
+    assert!(
+        !h.text().contains("a newer change arrived"),
+        "{}",
+        h.tail(20)
+    );
 }
