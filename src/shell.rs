@@ -119,6 +119,13 @@ pub fn run(config: Config, reload: Reload) -> Result<u8, StartError> {
             None
         }
     };
+    if let Err(e) = process::reaper::start() {
+        reporter.report(&Message::Error {
+            message: &format!(
+                "cannot start the orphan reaper ({e}); adopted daemons may linger as zombies"
+            ),
+        });
+    }
     let listeners =
         Listeners::bind(&config.listen).map_err(|e| StartError::Usage(e.to_string()))?;
     let (tx, rx) = bus::channel();
@@ -230,6 +237,7 @@ impl Shell {
             self.serving = engine.serving();
             for action in actions {
                 if action == Action::Exit {
+                    self.stop_leftovers();
                     self.reporter.report(&Message::Exit {
                         code: self.exit_code,
                     });
@@ -238,6 +246,27 @@ impl Shell {
                 self.carry_out(action);
             }
         }
+    }
+
+    /// Stops what the app or a build left behind outside their groups (setsid daemons
+    /// re-parented to hotdev), and names them in one line.
+    fn stop_leftovers(&self) {
+        let left = process::reaper::stop_leftovers(LEFTOVER_GRACE);
+        if left.is_empty() {
+            return;
+        }
+        let names: Vec<String> = left
+            .iter()
+            .map(|(pid, command)| format!("{pid} ({command})"))
+            .collect();
+        let n = left.len();
+        self.reporter.report(&Message::Error {
+            message: &format!(
+                "stopped {n} process{} left behind outside their group: {}",
+                if n == 1 { "" } else { "es" },
+                names.join(", ")
+            ),
+        });
     }
 
     /// Whether a burst of file events includes the config file.
@@ -804,6 +833,9 @@ const STABLE_AFTER: Duration = Duration::from_secs(10);
 /// How long a finished build's output may still trickle in (a daemon it left behind may hold
 /// the pipe open for ever).
 const OUTPUT_GRACE: Duration = Duration::from_secs(2);
+
+/// How long a process left behind at exit gets between SIGTERM and SIGKILL.
+const LEFTOVER_GRACE: Duration = Duration::from_secs(1);
 
 /// A timer: sends `event` after `delay`. The engine ignores it if it is stale by then.
 fn after(delay: Duration, tx: Sender, event: Event) {

@@ -96,3 +96,81 @@ fn ctrl_c_during_a_build_says_the_shutdown_cancelled_it() {
         h.tail(20)
     );
 }
+
+/// hotdev's children that are zombies.
+fn zombies_of(pid: i32) -> Vec<i32> {
+    all_procs()
+        .iter()
+        .filter(|p| p.ppid == pid && p.state == 'Z')
+        .map(|p| p.pid)
+        .collect()
+}
+
+#[test]
+fn setsid_daemons_of_the_app_are_reaped_and_leave_no_zombies() {
+    let fx = Fixture::empty();
+    fx.write("trigger.txt", "0");
+    let h = Hotdev::start(
+        fx.path(),
+        &[
+            "--build",
+            "true",
+            "--run",
+            "(setsid sleep 0.2 &); exec sleep 1000",
+        ],
+    );
+    h.wait_for("generation_started", &[("generation", json!(1))], SHORT)
+        .unwrap();
+    for n in 2..=11u64 {
+        fx.write("trigger.txt", &n.to_string());
+        h.wait_for("generation_started", &[("generation", json!(n))], SHORT)
+            .unwrap();
+    }
+    // Each generation's daemon lives 0.2s, then is re-parented to hotdev and must be reaped.
+    assert!(
+        wait_until(SHORT, || zombies_of(h.pid()).is_empty()),
+        "zombie children of hotdev after 10 swaps: {:?}",
+        zombies_of(h.pid())
+    );
+}
+
+#[test]
+fn a_setsid_daemon_of_the_app_is_stopped_when_hotdev_exits() {
+    let fx = Fixture::empty();
+    let mut h = Hotdev::start(
+        fx.path(),
+        &["--run", "(setsid sleep 1003 &); exec sleep 1000"],
+    );
+    let g1 = h
+        .wait_for("generation_started", &[("generation", json!(1))], SHORT)
+        .unwrap();
+    let pgid = g1["pid"].as_i64().unwrap() as i32;
+    let hotdev = h.pid();
+    let daemon = || {
+        all_procs().into_iter().find(|p| {
+            p.ppid == hotdev
+                && p.live()
+                && p.pgrp != pgid
+                && fs_cmdline(p.pid).contains("sleep 1003")
+        })
+    };
+    assert!(wait_until(SHORT, || daemon().is_some()), "{}", h.tail(20));
+    let pid = daemon().map(|p| p.pid).unwrap_or_default();
+    h.signal(Signal::SIGINT);
+    h.wait_exit(SHORT).unwrap();
+    assert!(
+        wait_until(SHORT, || !pid_alive(pid)),
+        "the app's setsid daemon {pid} outlived hotdev"
+    );
+    assert!(
+        h.text().contains(&format!("{pid} (sleep 1003)")),
+        "{}",
+        h.tail(20)
+    );
+}
+
+fn fs_cmdline(pid: i32) -> String {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|raw| String::from_utf8_lossy(&raw).replace('\0', " "))
+        .unwrap_or_default()
+}

@@ -12,7 +12,8 @@
 //! empty, polled for a bounded moment.
 //!
 //! Nothing in hotdev may call `waitpid(-1)` (or std's `Child::wait` on these children): it
-//! would steal the statuses these waiters count on.
+//! would steal the statuses these waiters count on. Orphans of other groups (setsid daemons)
+//! are reaped by `reaper`, which skips the groups `spawn` tracks until `wait_group` is done.
 
 use std::io;
 use std::thread;
@@ -67,6 +68,7 @@ pub fn wait_group(pgid: i32) -> ExitStatus {
             reap(pgid, Some(WaitPidFlag::WNOHANG), &mut leader, &mut last);
         }
     }
+    super::reaper::untrack(pgid);
     leader.or(last).unwrap_or(ExitStatus::Code(-1))
 }
 
