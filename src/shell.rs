@@ -51,6 +51,9 @@ struct BuildRun {
     cancelled: bool,
     /// Filled by the waiter thread before it reports the build finished.
     output: Arc<Mutex<Vec<String>>>,
+    /// What the build left running in its group once its main process exited (pid, command),
+    /// killed by the waiter thread; filled before it reports the build finished.
+    left_behind: Arc<Mutex<Vec<(i32, String)>>>,
 }
 
 /// A build that finished, kept until the engine acts on its result (at once, or when a
@@ -426,6 +429,22 @@ impl Shell {
                 if run.cancelled {
                     return;
                 }
+                let left = run
+                    .left_behind
+                    .lock()
+                    .map(|l| l.clone())
+                    .unwrap_or_default();
+                if !left.is_empty() {
+                    let n = left.len();
+                    let commands: Vec<&str> = left.iter().map(|(_, c)| c.as_str()).collect();
+                    self.reporter.report(&Message::Error {
+                        message: &format!(
+                            "build {id}: killed {n} background process{} left by the build ({})",
+                            if n == 1 { "" } else { "es" },
+                            commands.join(", ")
+                        ),
+                    });
+                }
                 let output = run.output.lock().map(|o| o.clone()).unwrap_or_default();
                 self.finished.insert(
                     *id,
@@ -645,6 +664,7 @@ impl Shell {
                     _ => None,
                 };
                 let output = Arc::new(Mutex::new(Vec::new()));
+                let left_behind = Arc::new(Mutex::new(Vec::new()));
                 self.builds.insert(
                     id,
                     BuildRun {
@@ -652,16 +672,28 @@ impl Shell {
                         started: Instant::now(),
                         cancelled: false,
                         output: Arc::clone(&output),
+                        left_behind: Arc::clone(&left_behind),
                     },
                 );
                 let tx = self.tx.clone();
                 spawn_named("hotdev-build-wait", move || {
-                    let status = process::wait_group(pgid);
+                    // The build is done when its main process has exited and its output pipes
+                    // are closed, or OUTPUT_GRACE after that exit: a background child must not
+                    // hold it open. What is left of its group is then killed.
+                    let status = process::wait_leader(pgid);
                     if let Some(capture) = capture {
                         let lines = capture.finish(OUTPUT_GRACE);
                         if let Ok(mut slot) = output.lock() {
                             *slot = lines;
                         }
+                    }
+                    let left = process::group_members(pgid);
+                    if !left.is_empty() {
+                        let _ = process::signal_group(pgid, Signal::SIGKILL);
+                    }
+                    let _ = process::wait_group(pgid);
+                    if let Ok(mut slot) = left_behind.lock() {
+                        *slot = left;
                     }
                     let _ = tx.send(Input::Event(Event::BuildFinished { id, status }));
                 });
@@ -832,7 +864,7 @@ const STABLE_AFTER: Duration = Duration::from_secs(10);
 
 /// How long a finished build's output may still trickle in (a daemon it left behind may hold
 /// the pipe open for ever).
-const OUTPUT_GRACE: Duration = Duration::from_secs(2);
+const OUTPUT_GRACE: Duration = Duration::from_millis(500);
 
 /// How long a process left behind at exit gets between SIGTERM and SIGKILL.
 const LEFTOVER_GRACE: Duration = Duration::from_secs(1);

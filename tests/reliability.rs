@@ -174,3 +174,44 @@ fn fs_cmdline(pid: i32) -> String {
         .map(|raw| String::from_utf8_lossy(&raw).replace('\0', " "))
         .unwrap_or_default()
 }
+
+/// Starts hotdev with `build`, checks build 1 is ok well before its background `sleep 12`
+/// would end, the app is started, and the build's group is gone, with one line saying so.
+fn background_child_does_not_hold_the_build(build: &str) {
+    let fx = Fixture::empty();
+    let h = Hotdev::start(fx.path(), &["--build", build, "--", "sleep", "1000"]);
+    let started = h
+        .wait_for("build_started", &[("build", json!(1))], SHORT)
+        .unwrap();
+    let pgid = started["pid"].as_i64().unwrap() as i32;
+    let ok = h
+        .wait_for("build_ok", &[("build", json!(1))], SHORT)
+        .unwrap();
+    let took = ok["duration_ms"].as_u64().unwrap();
+    assert!(took < 5_000, "build 1 took {took} ms: {}", h.tail(20));
+    h.wait_for("generation_started", &[("generation", json!(1))], SHORT)
+        .unwrap();
+    assert!(
+        wait_until(SHORT, || !process_group_alive(pgid)),
+        "the build's background child outlived it: {:?}",
+        process_group_members(pgid)
+    );
+    assert!(
+        h.text()
+            .contains("build 1: killed 1 background process left by the build (sleep 12)"),
+        "{}",
+        h.tail(20)
+    );
+}
+
+#[test]
+fn a_background_child_with_closed_output_does_not_hold_the_build_open() {
+    background_child_does_not_hold_the_build(
+        "sh -c 'echo building; (sleep 12 </dev/null >/dev/null 2>&1 &); echo built'",
+    );
+}
+
+#[test]
+fn a_background_child_holding_the_output_pipe_does_not_hold_the_build_open() {
+    background_child_does_not_hold_the_build("sh -c 'echo building; (sleep 12 &); echo built'");
+}

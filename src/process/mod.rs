@@ -27,7 +27,7 @@ use nix::unistd::{Pid, pipe2};
 use crate::config::{CommandSpec, Program};
 use crate::sockets::Listeners;
 
-pub use group::{become_subreaper, signal_group, wait_group};
+pub use group::{become_subreaper, group_members, signal_group, wait_group, wait_leader};
 
 /// Where a child's stdout and stderr go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

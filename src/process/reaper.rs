@@ -129,6 +129,29 @@ pub fn stop_leftovers(grace: Duration) -> Vec<(i32, String)> {
     alive
 }
 
+/// The live processes of group `pgid` (pid, command line), whoever their parent is.
+pub fn live_in_group(pgid: i32) -> Vec<(i32, String)> {
+    let Ok(dir) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|&pid| {
+            fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    let rest = &stat[stat.rfind(')')? + 1..];
+                    let mut fields = rest.split_whitespace();
+                    let state = fields.next()?;
+                    let _ppid = fields.next()?;
+                    let group: i32 = fields.next()?.parse().ok()?;
+                    Some(group == pgid && !matches!(state, "Z" | "X"))
+                })
+                .unwrap_or(false)
+        })
+        .map(|pid| (pid, command_line(pid)))
+        .collect()
+}
+
 /// `/proc/PID/cmdline` as words, or the command name if it is empty or unreadable.
 fn command_line(pid: i32) -> String {
     let words = fs::read(format!("/proc/{pid}/cmdline"))
