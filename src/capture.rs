@@ -146,8 +146,8 @@ fn read_line_bounded(
         cut += take - keep;
         reader.consume(take);
         if done {
-            // The newline itself may have been cut: it is not content.
-            if cut > 0 {
+            // The newline, if it was cut, is not content.
+            if keep < take {
                 cut -= 1;
             }
             return Ok(Some(cut));
