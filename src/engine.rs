@@ -115,12 +115,23 @@ pub enum Event {
 }
 
 /// What the shell must do.
+/// Why a running build is cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelReason {
+    /// A change arrived during the build: its result would be stale.
+    NewerChange,
+    /// hotdev is shutting down (Ctrl-C, SIGTERM, SIGHUP).
+    Shutdown,
+    /// The build ran past `build.timeout` (reported as a failed build).
+    TimedOut,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Run the build command.
     StartBuild { id: BuildId, changes: ChangeSet },
-    /// Kill the build's process group; no result is awaited.
-    CancelBuild { id: BuildId },
+    /// Kill the build's process group; no result is awaited. `reason` is for the report.
+    CancelBuild { id: BuildId, reason: CancelReason },
     /// Start the run command as a new generation and watch its readiness. `previous` is the
     /// generation it replaces, if any, for messages.
     StartGeneration {
@@ -342,7 +353,10 @@ impl Engine {
             Event::BuildTimedOut { id } => {
                 if matches!(self.build, Build::Running { id: running, .. } if running == id) {
                     self.build = Build::Idle;
-                    out.push(Action::CancelBuild { id });
+                    out.push(Action::CancelBuild {
+                        id,
+                        reason: CancelReason::TimedOut,
+                    });
                     self.build_failed(id, &mut out);
                 }
             }
@@ -417,7 +431,10 @@ impl Engine {
         self.shutting_down = true;
         self.pending_restart = None;
         match std::mem::replace(&mut self.build, Build::Idle) {
-            Build::Running { id, .. } => out.push(Action::CancelBuild { id }),
+            Build::Running { id, .. } => out.push(Action::CancelBuild {
+                id,
+                reason: CancelReason::Shutdown,
+            }),
             Build::Held { .. } | Build::Idle => {}
         }
         self.swap_when_settled = false;
@@ -457,7 +474,10 @@ impl Engine {
         }
         match self.build {
             Build::Running { id, .. } => {
-                out.push(Action::CancelBuild { id });
+                out.push(Action::CancelBuild {
+                    id,
+                    reason: CancelReason::NewerChange,
+                });
                 out.push(Action::Report(Note::BuildSuperseded { cancelled: id }));
             }
             // Finished, but on files that have changed since: nothing to kill.
@@ -514,7 +534,10 @@ impl Engine {
                 id,
                 confirmed: false,
             } => {
-                out.push(Action::CancelBuild { id });
+                out.push(Action::CancelBuild {
+                    id,
+                    reason: CancelReason::NewerChange,
+                });
                 out.push(Action::Report(Note::BuildSuperseded { cancelled: id }));
             }
             Build::Held { id, .. } => {

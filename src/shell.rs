@@ -15,7 +15,8 @@ use crate::bus::{self, Input, Sender};
 use crate::capture::Capture;
 use crate::config::{Config, Readiness, RestartPolicy};
 use crate::engine::{
-    Action, BuildId, ChangeSet, Engine, Event, ExitStatus, GenId, Manual, NotReady, Note, Settings,
+    Action, BuildId, CancelReason, ChangeSet, Engine, Event, ExitStatus, GenId, Manual, NotReady,
+    Note, Settings,
 };
 use crate::exit;
 use crate::filter::Filter;
@@ -50,6 +51,9 @@ struct BuildRun {
     cancelled: bool,
     /// Filled by the waiter thread before it reports the build finished.
     output: Arc<Mutex<Vec<String>>>,
+    /// What the build left running in its group once its main process exited (pid, command),
+    /// killed by the waiter thread; filled before it reports the build finished.
+    left_behind: Arc<Mutex<Vec<(i32, String)>>>,
 }
 
 /// A build that finished, kept until the engine acts on its result (at once, or when a
@@ -118,6 +122,13 @@ pub fn run(config: Config, reload: Reload) -> Result<u8, StartError> {
             None
         }
     };
+    if let Err(e) = process::reaper::start() {
+        reporter.report(&Message::Error {
+            message: &format!(
+                "cannot start the orphan reaper ({e}); adopted daemons may linger as zombies"
+            ),
+        });
+    }
     let listeners =
         Listeners::bind(&config.listen).map_err(|e| StartError::Usage(e.to_string()))?;
     let (tx, rx) = bus::channel();
@@ -229,6 +240,7 @@ impl Shell {
             self.serving = engine.serving();
             for action in actions {
                 if action == Action::Exit {
+                    self.stop_leftovers();
                     self.reporter.report(&Message::Exit {
                         code: self.exit_code,
                     });
@@ -237,6 +249,27 @@ impl Shell {
                 self.carry_out(action);
             }
         }
+    }
+
+    /// Stops what the app or a build left behind outside their groups (setsid daemons
+    /// re-parented to hotdev), and names them in one line.
+    fn stop_leftovers(&self) {
+        let left = process::reaper::stop_leftovers(LEFTOVER_GRACE);
+        if left.is_empty() {
+            return;
+        }
+        let names: Vec<String> = left
+            .iter()
+            .map(|(pid, command)| format!("{pid} ({command})"))
+            .collect();
+        let n = left.len();
+        self.reporter.report(&Message::Error {
+            message: &format!(
+                "stopped {n} process{} left behind outside their group: {}",
+                if n == 1 { "" } else { "es" },
+                names.join(", ")
+            ),
+        });
     }
 
     /// Whether a burst of file events includes the config file.
@@ -405,6 +438,22 @@ impl Shell {
                 if run.cancelled {
                     return;
                 }
+                let left = run
+                    .left_behind
+                    .lock()
+                    .map(|l| l.clone())
+                    .unwrap_or_default();
+                if !left.is_empty() {
+                    let n = left.len();
+                    let commands: Vec<&str> = left.iter().map(|(_, c)| c.as_str()).collect();
+                    self.reporter.report(&Message::Error {
+                        message: &format!(
+                            "build {id}: killed {n} background process{} left by the build ({})",
+                            if n == 1 { "" } else { "es" },
+                            commands.join(", ")
+                        ),
+                    });
+                }
                 let output = run.output.lock().map(|o| o.clone()).unwrap_or_default();
                 self.finished.insert(
                     *id,
@@ -473,11 +522,14 @@ impl Shell {
     fn carry_out(&mut self, action: Action) {
         match action {
             Action::StartBuild { id, changes } => self.start_build(id, &changes),
-            Action::CancelBuild { id } => {
+            Action::CancelBuild { id, reason } => {
                 if let Some(run) = self.builds.get_mut(&id) {
                     if !run.cancelled {
                         run.cancelled = true;
-                        self.reporter.report(&Message::BuildCancelled { build: id });
+                        self.reporter.report(&Message::BuildCancelled {
+                            build: id,
+                            shutdown: reason == CancelReason::Shutdown,
+                        });
                     }
                     let _ = process::signal_group(run.pgid, Signal::SIGKILL);
                 }
@@ -560,8 +612,10 @@ impl Shell {
             // for its burst to settle is dropped here, unreported until now.
             Note::BuildSuperseded { cancelled } => {
                 if self.finished.remove(&cancelled).is_some() {
-                    self.reporter
-                        .report(&Message::BuildCancelled { build: cancelled });
+                    self.reporter.report(&Message::BuildCancelled {
+                        build: cancelled,
+                        shutdown: false,
+                    });
                 }
             }
             // Reported as generation_exited with requested = false.
@@ -619,6 +673,7 @@ impl Shell {
                     _ => None,
                 };
                 let output = Arc::new(Mutex::new(Vec::new()));
+                let left_behind = Arc::new(Mutex::new(Vec::new()));
                 self.builds.insert(
                     id,
                     BuildRun {
@@ -626,16 +681,28 @@ impl Shell {
                         started: Instant::now(),
                         cancelled: false,
                         output: Arc::clone(&output),
+                        left_behind: Arc::clone(&left_behind),
                     },
                 );
                 let tx = self.tx.clone();
                 spawn_named("hotdev-build-wait", &self.tx, move || {
-                    let status = process::wait_group(pgid);
+                    // The build is done when its main process has exited and its output pipes
+                    // are closed, or OUTPUT_GRACE after that exit: a background child must not
+                    // hold it open. What is left of its group is then killed.
+                    let status = process::wait_leader(pgid);
                     if let Some(capture) = capture {
                         let lines = capture.finish(OUTPUT_GRACE);
                         if let Ok(mut slot) = output.lock() {
                             *slot = lines;
                         }
+                    }
+                    let left = process::group_members(pgid);
+                    if !left.is_empty() {
+                        let _ = process::signal_group(pgid, Signal::SIGKILL);
+                    }
+                    let _ = process::wait_group(pgid);
+                    if let Ok(mut slot) = left_behind.lock() {
+                        *slot = left;
                     }
                     let _ = tx.send(Input::Event(Event::BuildFinished { id, status }));
                 });
@@ -657,10 +724,15 @@ impl Shell {
 
     fn start_generation(&mut self, generation: GenId, previous: Option<GenId>) {
         let run = &self.config.run;
-        if let Err(e) = self.listeners.reset_nonblocking() {
-            self.reporter.report(&Message::Error {
-                message: &format!("cannot reset O_NONBLOCK on the listeners: {e}"),
-            });
+        // O_NONBLOCK belongs to the listeners' open file descriptions, shared by every
+        // generation: reset it only when no generation holds them. Under overlap N still
+        // serves, may poll a non-blocking accept, and would block in accept if cleared.
+        if self.generations.is_empty() {
+            if let Err(e) = self.listeners.reset_nonblocking() {
+                self.reporter.report(&Message::Error {
+                    message: &format!("cannot reset O_NONBLOCK on the listeners: {e}"),
+                });
+            }
         }
         let mut extra_env = vec![("HOTDEV_GENERATION".to_string(), generation.to_string())];
         if let Some(build) = self.last_good_build {
@@ -801,7 +873,10 @@ const STABLE_AFTER: Duration = Duration::from_secs(10);
 
 /// How long a finished build's output may still trickle in (a daemon it left behind may hold
 /// the pipe open for ever).
-const OUTPUT_GRACE: Duration = Duration::from_secs(2);
+const OUTPUT_GRACE: Duration = Duration::from_millis(500);
+
+/// How long a process left behind at exit gets between SIGTERM and SIGKILL.
+const LEFTOVER_GRACE: Duration = Duration::from_secs(1);
 
 /// A timer: sends `event` after `delay`. The engine ignores it if it is stale by then.
 fn after(delay: Duration, tx: Sender, event: Event) {

@@ -125,7 +125,13 @@ fn change_during_build_cancels_it_and_starts_a_fresh_one() {
     serving_first(&mut e);
     e.step(change("a.go"));
     let actions = only_effects(e.step(change("b.go")));
-    assert_eq!(actions[0], Action::CancelBuild { id: 2 });
+    assert_eq!(
+        actions[0],
+        Action::CancelBuild {
+            id: 2,
+            reason: CancelReason::NewerChange
+        }
+    );
     assert!(matches!(actions[1], Action::StartBuild { id: 3, .. }));
 }
 
@@ -203,7 +209,10 @@ fn build_timeout_kills_it_and_keeps_serving() {
     assert_eq!(
         e.step(Event::BuildTimedOut { id: 2 }),
         vec![
-            Action::CancelBuild { id: 2 },
+            Action::CancelBuild {
+                id: 2,
+                reason: CancelReason::TimedOut
+            },
             Action::Report(Note::BuildFailedKeeping {
                 build: 2,
                 serving: Some(1)
@@ -616,7 +625,10 @@ fn shutdown_cancels_build_stops_generations_then_exits() {
     assert_eq!(
         actions,
         vec![
-            Action::CancelBuild { id: 3 },
+            Action::CancelBuild {
+                id: 3,
+                reason: CancelReason::Shutdown
+            },
             Action::StopGeneration { generation: 2 },
             Action::StopGeneration { generation: 1 },
         ]
@@ -702,7 +714,10 @@ fn more_changes_in_the_burst_cancel_the_speculative_build() {
     assert_eq!(
         actions[..2],
         [
-            Action::CancelBuild { id: 2 },
+            Action::CancelBuild {
+                id: 2,
+                reason: CancelReason::NewerChange
+            },
             Action::Report(Note::BuildSuperseded { cancelled: 2 })
         ]
     );
@@ -807,7 +822,13 @@ fn a_manual_rebuild_replaces_a_speculative_build_by_a_confirmed_one() {
     serving_first(&mut e);
     e.step(tentative("a.go"));
     let actions = only_effects(e.step(Event::Manual(Manual::Rebuild)));
-    assert_eq!(actions[0], Action::CancelBuild { id: 2 });
+    assert_eq!(
+        actions[0],
+        Action::CancelBuild {
+            id: 2,
+            reason: CancelReason::NewerChange
+        }
+    );
     assert_eq!(
         only_effects(e.step(ok(3))),
         vec![Action::StopGeneration { generation: 1 }]
@@ -849,7 +870,10 @@ fn a_burst_that_goes_on_cancels_the_speculative_build_at_once() {
     assert_eq!(
         e.step(Event::Unsettled),
         vec![
-            Action::CancelBuild { id: 2 },
+            Action::CancelBuild {
+                id: 2,
+                reason: CancelReason::NewerChange
+            },
             Action::Report(Note::BuildSuperseded { cancelled: 2 })
         ]
     );

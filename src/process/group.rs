@@ -12,7 +12,8 @@
 //! empty, polled for a bounded moment.
 //!
 //! Nothing in hotdev may call `waitpid(-1)` (or std's `Child::wait` on these children): it
-//! would steal the statuses these waiters count on.
+//! would steal the statuses these waiters count on. Orphans of other groups (setsid daemons)
+//! are reaped by `reaper`, which skips the groups `spawn` tracks until `wait_group` is done.
 
 use std::io;
 use std::thread;
@@ -67,7 +68,26 @@ pub fn wait_group(pgid: i32) -> ExitStatus {
             reap(pgid, Some(WaitPidFlag::WNOHANG), &mut leader, &mut last);
         }
     }
+    super::reaper::untrack(pgid);
     leader.or(last).unwrap_or(ExitStatus::Code(-1))
+}
+
+/// Blocks until the group leader (the process `spawn` started) exits, reaps it and returns
+/// its status; the rest of the group is left to `wait_group`.
+pub fn wait_leader(pgid: i32) -> ExitStatus {
+    loop {
+        match waitpid(Pid::from_raw(pgid), None) {
+            Ok(WaitStatus::Exited(_, code)) => return ExitStatus::Code(code),
+            Ok(WaitStatus::Signaled(_, sig, _)) => return ExitStatus::Signal(sig as i32),
+            Ok(_) | Err(Errno::EINTR) => continue,
+            Err(_) => return ExitStatus::Code(-1),
+        }
+    }
+}
+
+/// The live processes of group `pgid` (pid, command line), from `/proc`.
+pub fn group_members(pgid: i32) -> Vec<(i32, String)> {
+    super::reaper::live_in_group(pgid)
 }
 
 /// `waitpid(-pgid)` until nothing is left to reap (blocking) or ready (WNOHANG).

@@ -46,6 +46,8 @@ impl Guard {
             .stderr(Stdio::inherit())
             .process_group(0)
             .spawn()?;
+        // Its own group, left to itself: the reaper must neither reap nor stop it.
+        super::reaper::track(child.id() as i32);
         let pipe = child
             .stdin
             .take()

@@ -9,6 +9,7 @@ mod env;
 mod exec;
 mod group;
 pub mod guard;
+pub mod reaper;
 
 use std::ffi::OsString;
 use std::fmt;
@@ -26,7 +27,7 @@ use nix::unistd::{Pid, pipe2};
 use crate::config::{CommandSpec, Program};
 use crate::sockets::Listeners;
 
-pub use group::{become_subreaper, signal_group, wait_group};
+pub use group::{become_subreaper, group_members, signal_group, wait_group, wait_leader};
 
 /// Where a child's stdout and stderr go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,18 +90,12 @@ pub fn spawn(req: &Spawn<'_>) -> Result<Child, SpawnError> {
     }
 
     let listeners = req.listeners.filter(|l| !l.is_empty());
-    let handoff = match listeners {
-        Some(listeners) => {
-            listeners
-                .reset_nonblocking()
-                .map_err(|e| fail(Reason::Io(e)))?;
-            Some(env::Handoff {
-                names: listeners.names(),
-                port: listeners.first_tcp_port(),
-            })
-        }
-        None => None,
-    };
+    // O_NONBLOCK is left as it is: it lives in the description every generation shares, so
+    // only the caller knows whether resetting it would pull it from under a running one.
+    let handoff = listeners.map(|listeners| env::Handoff {
+        names: listeners.names(),
+        port: listeners.first_tcp_port(),
+    });
     let env = env::child_env(
         std::env::vars_os(),
         &req.spec.env,
@@ -146,12 +141,17 @@ pub fn spawn(req: &Spawn<'_>) -> Result<Child, SpawnError> {
         Output::Piped => cmd.stdout(Stdio::piped()).stderr(Stdio::piped()),
     };
     image.arm(&mut cmd);
+    // Held until the new group is tracked, so the reaper never takes a status of its.
+    let mut tracked = reaper::tracked();
     let spawned = cmd.spawn();
     // Our copy of the write end must be closed for EOF to mean "the child exec'd".
     drop(report_write);
     let mut child = spawned.map_err(|e| fail(Reason::Io(e)))?;
     let pid = child.id() as i32;
+    tracked.insert(pid);
+    drop(tracked);
     if let Some(errno) = exec::exec_error(report_read) {
+        reaper::untrack(pid);
         // The child exits right after reporting; reap it so it leaves no zombie.
         let _ = waitpid(Pid::from_raw(pid), None);
         return Err(fail(Reason::Os(errno)));

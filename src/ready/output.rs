@@ -38,8 +38,12 @@ pub fn forward_output(
     Ok([out, err])
 }
 
-/// Copies `input` to `output` until EOF. A failing `output` (e.g. hotdev's stdout closed) is
-/// given up on, but `input` is still drained so the child never blocks on a full pipe.
+/// Copies `input` to `output` until EOF, one write and flush per read (not per line: a chatty
+/// app must not be throttled by hotdev's copy), so a partial line such as a prompt still goes
+/// out at once. Matching is done on the bytes already read, each line bounded by
+/// `MAX_MATCHED_LINE`, and stops once the check is settled. A failing `output` (e.g. hotdev's
+/// stdout closed) is given up on, but `input` is still drained so the child never blocks on a
+/// full pipe.
 fn pump(input: impl Read, output: impl Write, matcher: Option<&LineMatcher>) {
     let mut input = BufReader::with_capacity(64 * 1024, input);
     let mut output = Some(output);
@@ -52,24 +56,24 @@ fn pump(input: impl Read, output: impl Write, matcher: Option<&LineMatcher>) {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(_) => break,
         };
-        let (len, line_ends) = match buf.iter().position(|&b| b == b'\n') {
-            Some(i) => (i + 1, true),
-            None => (buf.len(), false),
-        };
-        let chunk = &buf[..len];
+        let len = buf.len();
         if let Some(out) = output.as_mut()
-            && out.write_all(chunk).and_then(|()| out.flush()).is_err()
+            && out.write_all(buf).and_then(|()| out.flush()).is_err()
         {
             output = None;
         }
         if let Some(m) = matcher {
-            let room = MAX_MATCHED_LINE.saturating_sub(line.len());
-            line.extend_from_slice(&chunk[..chunk.len().min(room)]);
-            if line_ends {
-                if !keep_looking(m, &line) {
-                    matcher = None;
+            for piece in buf.split_inclusive(|&b| b == b'\n') {
+                let room = MAX_MATCHED_LINE.saturating_sub(line.len());
+                line.extend_from_slice(&piece[..piece.len().min(room)]);
+                if piece.ends_with(b"\n") {
+                    let wanted = keep_looking(m, &line);
+                    line.clear();
+                    if !wanted {
+                        matcher = None;
+                        break;
+                    }
                 }
-                line.clear();
             }
         }
         input.consume(len);

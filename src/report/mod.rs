@@ -59,6 +59,8 @@ pub enum Message<'a> {
     },
     BuildCancelled {
         build: BuildId,
+        /// Cancelled because hotdev is shutting down, not because a newer change arrived.
+        shutdown: bool,
     },
     BuildOk {
         build: BuildId,
@@ -450,9 +452,13 @@ fn human_of(message: &Message) -> (Level, String) {
         BuildStarted { build, pid, .. } => {
             (Level::Step, format!("build {build} started (pid {pid})"))
         }
-        BuildCancelled { build } => (
+        BuildCancelled { build, shutdown } => (
             Level::Warn,
-            format!("build {build} cancelled: a newer change arrived"),
+            if *shutdown {
+                format!("build {build} cancelled: hotdev is shutting down")
+            } else {
+                format!("build {build} cancelled: a newer change arrived")
+            },
         ),
         BuildOk { build, duration } => (
             Level::Good,
@@ -618,7 +624,11 @@ fn json_of(message: &Message) -> Value {
         } => {
             json!({"event": "build_started", "build": build, "pid": pid, "speculative": speculative})
         }
-        BuildCancelled { build } => json!({"event": "build_cancelled", "build": build}),
+        BuildCancelled { build, shutdown } => json!({
+            "event": "build_cancelled",
+            "build": build,
+            "reason": if *shutdown { "shutdown" } else { "newer_change" },
+        }),
         BuildOk { build, duration } => {
             json!({"event": "build_ok", "build": build, "duration_ms": ms(duration)})
         }
