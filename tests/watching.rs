@@ -1,0 +1,90 @@
+//! The watcher on the real binary: directories that come back, hotdev's own output, config
+//! paths that are not files. Cheap commands (`true`, `sleep`) keep these about watching only.
+
+mod support;
+
+use std::fs;
+
+use serde_json::json;
+use support::*;
+
+/// A project that builds with `true` and runs `sleep`; `extra` is appended to the config.
+fn project(extra: &str) -> Fixture {
+    let fx = Fixture::empty();
+    fx.write(
+        ".hotdev.toml",
+        &format!("[build]\ncommand = \"true\"\n\n[run]\ncommand = \"sleep 600\"\n{extra}"),
+    );
+    fx
+}
+
+/// Waits for build `n` to start.
+fn wait_build(h: &Hotdev, n: u64) {
+    h.wait_for("build_started", &[("build", json!(n))], SHORT)
+        .unwrap_or_else(|e| panic!("build {n} did not start: {e}\n{}", h.tail(40)));
+}
+
+/// Waits until hotdev is idle: generation `n` started and the watcher is set up.
+fn wait_serving(h: &Hotdev, n: u64) {
+    h.wait_for("generation_started", &[("generation", json!(n))], SHORT)
+        .unwrap_or_else(|e| panic!("generation {n} did not start: {e}\n{}", h.tail(40)));
+}
+
+fn recreated_dir_still_builds(dir: &str, pause: bool) {
+    let fx = project("");
+    fx.write(&format!("{dir}/old.go"), "x");
+    let h = Hotdev::start(fx.path(), &[]);
+    h.wait_for("watching", &[], SHORT).unwrap();
+    wait_serving(&h, 1);
+    fs::remove_dir_all(fx.file(dir)).unwrap();
+    if pause {
+        wait_build(&h, 2);
+        wait_serving(&h, 2);
+    }
+    fs::create_dir_all(fx.file(dir)).unwrap();
+    fx.write(&format!("{dir}/a.go"), "x");
+    let next = if pause { 3 } else { 2 };
+    wait_change_naming(&h, &format!("{dir}/a.go"));
+    wait_build(&h, next);
+    // The directory is watched again: a later edit in it builds.
+    fx.write(&format!("{dir}/b.go"), "y");
+    wait_change_naming(&h, &format!("{dir}/b.go"));
+}
+
+/// Waits for a `change` event that names a path ending in `tail`.
+fn wait_change_naming(h: &Hotdev, tail: &str) {
+    let named = || {
+        h.named("change").iter().any(|e| {
+            e["paths"].as_array().is_some_and(|paths| {
+                paths
+                    .iter()
+                    .any(|p| p.as_str().is_some_and(|p| p.ends_with(tail)))
+            })
+        })
+    };
+    assert!(
+        wait_until(SHORT, named),
+        "no change naming {tail}\n{}",
+        h.tail(40)
+    );
+}
+
+#[test]
+fn a_directory_recreated_at_once_is_watched_again() {
+    recreated_dir_still_builds("src", false);
+}
+
+#[test]
+fn a_directory_recreated_after_a_pause_is_watched_again() {
+    recreated_dir_still_builds("src", true);
+}
+
+#[test]
+fn a_directory_two_deep_recreated_at_once_is_watched_again() {
+    recreated_dir_still_builds("a/b", false);
+}
+
+#[test]
+fn a_directory_two_deep_recreated_after_a_pause_is_watched_again() {
+    recreated_dir_still_builds("a/b", true);
+}
