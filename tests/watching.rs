@@ -88,3 +88,53 @@ fn a_directory_two_deep_recreated_at_once_is_watched_again() {
 fn a_directory_two_deep_recreated_after_a_pause_is_watched_again() {
     recreated_dir_still_builds("a/b", true);
 }
+
+/// Runs hotdev to completion in `dir` and returns (code, stderr); kills it after `SHORT`.
+fn run_to_exit(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
+    let mut h = Hotdev::start(dir, args);
+    let status = h.wait_exit(SHORT);
+    let text = h.text();
+    (status.ok().and_then(|s| s.code()), text)
+}
+
+#[test]
+fn config_dev_null_means_no_config_file_and_watches_nothing_in_dev() {
+    let fx = Fixture::empty();
+    fx.write("main.go", "x");
+    let h = Hotdev::start(
+        fx.path(),
+        &["-c", "/dev/null", "--build", "true", "--", "sleep", "600"],
+    );
+    h.wait_for("watching", &[], SHORT).unwrap();
+    wait_serving(&h, 1);
+    let started = h.named("started");
+    let root = fx.path().canonicalize().unwrap();
+    assert_eq!(started[0]["root"], json!(root), "{}", h.tail(20));
+    assert_eq!(started[0]["config"], json!(null), "{}", h.tail(20));
+    // Writes to /dev/null are nobody's edit.
+    for _ in 0..20 {
+        fs::write("/dev/null", "x").unwrap();
+    }
+    fx.write("main.go", "y");
+    wait_change_naming(&h, "main.go");
+    assert_eq!(h.count("config_reloaded"), 0, "{}", h.tail(40));
+    assert!(
+        h.named("change")
+            .iter()
+            .all(|e| !e.to_string().contains("/dev/")),
+        "{}",
+        h.tail(40)
+    );
+}
+
+#[test]
+fn config_that_is_not_a_regular_file_exits_2() {
+    let fx = Fixture::empty();
+    let fifo = fx.file("fifo.toml");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    for path in [fifo.to_str().unwrap(), fx.path().to_str().unwrap()] {
+        let (code, text) = run_to_exit(fx.path(), &["-c", path, "--", "sleep", "600"]);
+        assert_eq!(code, Some(2), "-c {path}: {text}");
+        assert!(text.contains("not a regular file"), "-c {path}: {text}");
+    }
+}

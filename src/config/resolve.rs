@@ -77,7 +77,7 @@ fn load_with(cli: &Cli, cwd: &Path, env: &Env) -> Result<Config, ConfigError> {
         None => cwd.to_path_buf(),
     };
     let path = match &cli.config {
-        Some(path) => Some(normalize(&cwd.join(path))),
+        Some(path) => config_flag(&cwd.join(path))?,
         None => discover(&cwd),
     };
     let Some(path) = path else {
@@ -110,6 +110,30 @@ fn load_with(cli: &Cli, cwd: &Path, env: &Env) -> Result<Config, ConfigError> {
         env,
     };
     ctx.resolve(file, Some(path.clone()))
+}
+
+/// The file `--config` names. `/dev/null` (the usual way to say "none") means no config
+/// file, not a file in `/dev`; anything else that is not a regular file is an error (its
+/// directory would become the project root and a watched root).
+fn config_flag(path: &Path) -> Result<Option<PathBuf>, ConfigError> {
+    let path = normalize(path);
+    let Ok(meta) = std::fs::metadata(&path) else {
+        return Ok(Some(path)); // reading it says why
+    };
+    if meta.is_file() {
+        return Ok(Some(path));
+    }
+    if path
+        .canonicalize()
+        .is_ok_and(|p| p == Path::new("/dev/null"))
+    {
+        return Ok(None);
+    }
+    Err(ConfigError::flag(
+        "--config",
+        Problem::new(format!("`{}` is not a regular file", path.display()))
+            .with_hint("name a .hotdev.toml file, or `-c /dev/null` for no config file"),
+    ))
 }
 
 /// `.hotdev.toml` in `dir` or its nearest ancestor.
