@@ -138,3 +138,82 @@ fn config_that_is_not_a_regular_file_exits_2() {
         assert!(text.contains("not a regular file"), "-c {path}: {text}");
     }
 }
+
+/// hotdev with its stderr (where JSON events go) appended to `log`, stopped on drop.
+struct LoggingHotdev(std::process::Child);
+
+impl LoggingHotdev {
+    fn start(dir: &std::path::Path, log: &std::path::Path, args: &[&str]) -> LoggingHotdev {
+        use std::os::unix::process::CommandExt;
+        let file = fs::File::create(log).unwrap();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_hotdev"))
+            .args(["--log-format", "json", "--no-keys"])
+            .args(args)
+            .current_dir(dir)
+            .process_group(0)
+            .stdin(std::process::Stdio::null())
+            .stdout(file.try_clone().unwrap())
+            .stderr(file)
+            .env("NO_COLOR", "1")
+            .spawn()
+            .unwrap();
+        LoggingHotdev(child)
+    }
+}
+
+impl Drop for LoggingHotdev {
+    fn drop(&mut self) {
+        let pgid = nix::unistd::Pid::from_raw(self.0.id() as i32);
+        let _ = nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGTERM);
+        if !wait_until(SHORT, || matches!(self.0.try_wait(), Ok(Some(_)))) {
+            let _ = nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGKILL);
+        }
+        let _ = self.0.wait();
+    }
+}
+
+/// The JSON events in a log file written by hotdev.
+fn log_events(log: &std::path::Path) -> Vec<serde_json::Value> {
+    fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect()
+}
+
+#[test]
+fn hotdev_output_redirected_into_the_tree_is_never_a_change() {
+    let fx = project("");
+    fx.write("main.go", "x");
+    let log = fx.file("hotdev.log");
+    let _h = LoggingHotdev::start(fx.path(), &log, &[]);
+    let changes = || -> Vec<serde_json::Value> {
+        log_events(&log)
+            .into_iter()
+            .filter(|e| e["event"] == "change")
+            .collect()
+    };
+    let names = |tail: &str| {
+        changes()
+            .iter()
+            .any(|e| e["paths"].to_string().contains(tail))
+    };
+    assert!(
+        wait_until(SHORT, || log_events(&log)
+            .iter()
+            .any(|e| e["event"] == "watching")),
+        "{}",
+        fs::read_to_string(&log).unwrap_or_default()
+    );
+    fx.write("main.go", "y");
+    assert!(
+        wait_until(SHORT, || names("main.go")),
+        "{}",
+        fs::read_to_string(&log).unwrap_or_default()
+    );
+    assert!(
+        !names("hotdev.log"),
+        "hotdev's own log counted as a change: {:?}",
+        changes()
+    );
+}

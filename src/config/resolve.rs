@@ -52,6 +52,7 @@ pub fn load(cli: &Cli, cwd: &Path) -> Result<Config, ConfigError> {
     let env = Env {
         path: std::env::var_os("PATH"),
         cargo_target_dir: std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from),
+        own_output: super::own_output::own_output_files(),
     };
     load_with(cli, cwd, &env)
 }
@@ -60,6 +61,8 @@ pub fn load(cli: &Cli, cwd: &Path) -> Result<Config, ConfigError> {
 struct Env {
     path: Option<OsString>,
     cargo_target_dir: Option<PathBuf>,
+    /// The files hotdev's stdout and stderr go to: never watched.
+    own_output: Vec<PathBuf>,
 }
 
 fn load_with(cli: &Cli, cwd: &Path, env: &Env) -> Result<Config, ConfigError> {
@@ -209,6 +212,7 @@ impl Ctx<'_> {
             &run.command.program,
             self.env.cargo_target_dir.as_deref(),
         );
+        watch.never.extend(self.env.own_output.iter().cloned());
         let output = OutputConfig {
             format: match cli.log_format {
                 Some(LogFormatArg::Json) => LogFormat::Json,
