@@ -217,3 +217,12 @@ fn hotdev_output_redirected_into_the_tree_is_never_a_change() {
         changes()
     );
 }
+
+#[test]
+fn empty_watch_paths_is_an_error_with_a_location_and_exits_2() {
+    let fx = project("\n[watch]\npaths = []\n");
+    let (code, text) = run_to_exit(fx.path(), &[]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains(".hotdev.toml:8:"), "no location: {text}");
+    assert!(text.contains("watch.paths"), "{text}");
+}

@@ -250,6 +250,14 @@ impl Ctx<'_> {
                 )?);
             }
         } else if let Some(list) = &watch.paths {
+            if list.is_empty() {
+                return Err(self.error(
+                    At::Key("watch.paths"),
+                    Problem::new("`watch.paths` is empty: nothing would be watched").with_hint(
+                        "list at least one path, e.g. paths = [\".\"], or remove the key",
+                    ),
+                ));
+            }
             for (i, path) in list.iter().enumerate() {
                 paths.push(self.existing(
                     self.root,
