@@ -4,9 +4,15 @@
 #   bench/run.sh latency storm        some workloads
 #   bench/run.sh avail --configs hotdev-listen,watchexec-socket
 #   bench/run.sh --help
+#   bench/run.sh watch                20,000 directories removed at once; first run on 100k files
 # Optional peers: `cargo install watchexec-cli`, `npm install -g nodemon`.
 set -eu
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 cargo build --release --quiet
+# bench/run.sh watch [rmdirs|firstrun] [--dirs N]: the watcher alone (bench/watch.py).
+if [ "${1:-}" = watch ]; then
+    shift
+    exec python3 bench/watch.py "$@"
+fi
 exec python3 bench/bench.py "$@"

@@ -16,6 +16,9 @@ pub enum Input {
     /// The watcher hit a problem it carries on after (a watch it could not add, an ignore
     /// file that does not parse): the message says why and what to do.
     WatchWarning(String),
+    /// Every watch is in place (the number of watched directories); set-up runs beside the
+    /// first build.
+    Watching(usize),
     /// A burst of file events was filtered out completely (shown with -v).
     Ignored(Vec<PathBuf>),
     /// hotdev received SIGINT, SIGTERM or SIGHUP (the signal number).

@@ -160,9 +160,6 @@ pub fn run(config: Config, reload: Reload) -> Result<u8, StartError> {
         build: config.build.as_ref().map(|b| b.command.program.display()),
         run: config.run.command.program.display(),
     });
-    reporter.report(&Message::Watching {
-        dirs: watch.watched_dirs(),
-    });
     for (i, (address, name)) in listeners
         .local_addrs()
         .into_iter()
@@ -357,9 +354,6 @@ impl Shell {
         let filter = Filter::new(&config.watch, &config.root).map_err(|e| e.to_string())?;
         let watch =
             Watch::start(&config.watch, filter, self.tx.clone()).map_err(|e| e.to_string())?;
-        self.reporter.report(&Message::Watching {
-            dirs: watch.watched_dirs(),
-        });
         self.watch = Some(watch);
         Ok(())
     }
@@ -376,6 +370,10 @@ impl Shell {
                 if self.reporter.verbose() {
                     self.reporter.report(&Message::Ignored { paths: &paths });
                 }
+                None
+            }
+            Input::Watching(dirs) => {
+                self.reporter.report(&Message::Watching { dirs });
                 None
             }
             Input::WatchWarning(message) => {

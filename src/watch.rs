@@ -24,11 +24,13 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use nix::errno::Errno;
-use notify::event::{AccessKind, AccessMode};
-use notify::{self, ErrorKind, EventKind, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher};
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+use notify::RecommendedWatcher;
+use notify::event::{AccessKind, AccessMode, ModifyKind};
+use notify::{self, ErrorKind, EventKind, PollWatcher, RecursiveMode, Watcher};
 
 use crate::bus::{Input, Sender};
 use crate::config::WatchConfig;
@@ -103,7 +105,9 @@ pub struct Watch {
 
 impl Watch {
     /// Watches `cfg.paths` through `filter` and sends one [`Input`] per debounced burst to
-    /// `tx`. Every directory is watched before this returns.
+    /// `tx`. Returns at once: the watches are set up on the watcher's thread while the first
+    /// build runs, [`Input::Watching`] says when they are all in place, and a file changed
+    /// meanwhile in a directory watched late still counts (its mtime is after the start).
     pub fn start(cfg: &WatchConfig, filter: Filter, tx: Sender) -> Result<Watch, WatchError> {
         let (control, rx) = mpsc::channel();
         let handler_tx = control.clone();
@@ -122,6 +126,7 @@ impl Watch {
         let track_writes =
             cfg.poll.is_none() && cfg!(any(target_os = "linux", target_os = "android"));
         let watched = Arc::new(AtomicUsize::new(0));
+        let since = start_instant();
         let mut worker = Worker {
             backend,
             filter: Arc::new(filter),
@@ -137,6 +142,7 @@ impl Watch {
                 .filter(|settle| *settle < debounce && track_writes),
             track_writes,
             watched: Arc::clone(&watched),
+            limit_reported: false,
             tx,
         };
         for root in &cfg.paths {
@@ -146,16 +152,16 @@ impl Watch {
                     root.display()
                 )));
             }
-            worker.add_tree(root, None)?;
         }
-        worker.publish_count();
         let tx = worker.tx.clone();
         let worker = crate::bus::spawn_worker("hotdev-watch", "the watcher", &tx, move || {
             // Fault injection for the tests of what a dead watcher does (exit 1, nothing left).
             if std::env::var_os("HOTDEV_FAULT").is_some_and(|f| f == "watcher-panic") {
                 panic!("HOTDEV_FAULT=watcher-panic");
             }
-            worker.run(rx)
+            if worker.set_up(since) {
+                worker.run(rx);
+            }
         })
         .map_err(|e| WatchError::Other(format!("cannot start the watcher thread: {e}")))?;
         Ok(Watch {
@@ -189,13 +195,22 @@ enum Msg {
 }
 
 enum Backend {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    Inotify(inotify::InotifyBackend),
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
     Native(RecommendedWatcher),
     Poll(PollWatcher),
 }
 
 impl Backend {
-    fn new(poll: Option<Duration>, handler: impl notify::EventHandler) -> notify::Result<Backend> {
+    fn new<F>(poll: Option<Duration>, handler: F) -> notify::Result<Backend>
+    where
+        F: FnMut(notify::Result<notify::Event>) + Send + 'static,
+    {
         Ok(match poll {
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            None => Backend::Inotify(inotify::InotifyBackend::new(handler)?),
+            #[cfg(not(any(target_os = "linux", target_os = "android")))]
             None => Backend::Native(RecommendedWatcher::new(handler, notify::Config::default())?),
             Some(interval) => Backend::Poll(PollWatcher::new(
                 handler,
@@ -210,6 +225,9 @@ impl Backend {
 
     fn watch(&mut self, path: &Path, mode: RecursiveMode) -> notify::Result<()> {
         match self {
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Backend::Inotify(d) => d.watch(path),
+            #[cfg(not(any(target_os = "linux", target_os = "android")))]
             Backend::Native(d) => d.watch(path, mode),
             Backend::Poll(d) => d.watch(path, mode),
         }
@@ -218,6 +236,12 @@ impl Backend {
     /// Errors mean the watch is already gone (the kernel drops it with the directory).
     fn unwatch(&mut self, path: &Path) {
         let _ = match self {
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Backend::Inotify(d) => {
+                d.unwatch(path);
+                Ok(())
+            }
+            #[cfg(not(any(target_os = "linux", target_os = "android")))]
             Backend::Native(d) => d.unwatch(path),
             Backend::Poll(d) => d.unwatch(path),
         };
@@ -239,10 +263,47 @@ struct Worker {
     /// Follow which accepted files are open for writing: a burst does not end while one is.
     track_writes: bool,
     watched: Arc<AtomicUsize>,
+    /// The watch limit was reported: it is said once, not once per directory.
+    limit_reported: bool,
     tx: Sender,
 }
 
 impl Worker {
+    /// Watches every root, then says how many directories are watched. A file modified after
+    /// `since` (the watcher's start) counts as a change: its directory may have been watched
+    /// only after the write. False when the shell is gone.
+    fn set_up(&mut self, since: SystemTime) -> bool {
+        let mut found = Vec::new();
+        for root in self.roots.clone() {
+            if let Err(err) = self.add_tree(&root, Some(&mut found)) {
+                self.warn(WatchError::from(err));
+            }
+        }
+        self.publish_count();
+        if self.tx.send(Input::Watching(self.dirs.len())).is_err() {
+            return false;
+        }
+        let mut burst = Burst::default();
+        for file in found {
+            let modified = file.symlink_metadata().and_then(|meta| meta.modified());
+            if modified.is_ok_and(|at| at > since) {
+                burst.note(&self.filter, &file, false);
+            }
+        }
+        burst.send(&self.tx, false) != Sent::Closed
+    }
+
+    /// Sends a warning; the watch limit only once (every new directory would hit it again).
+    fn warn(&mut self, err: WatchError) {
+        if matches!(err, WatchError::WatchLimit) {
+            if self.limit_reported {
+                return;
+            }
+            self.limit_reported = true;
+        }
+        let _ = self.tx.send(Input::WatchWarning(err.to_string()));
+    }
+
     fn run(mut self, rx: mpsc::Receiver<Msg>) {
         // Blocks while idle: no timer runs until an event arrives.
         while let Ok(msg) = rx.recv() {
@@ -336,19 +397,33 @@ impl Worker {
             if !counts(&event.kind) {
                 continue;
             }
+            // Whatever was at a created, removed or renamed path is not what is there now:
+            // its watches are dropped, and a directory there now is watched afresh (inotify
+            // drops a deleted directory's watch, so one recreated at once needs a new one).
+            let replaced = matches!(
+                event.kind,
+                EventKind::Create(_)
+                    | EventKind::Remove(_)
+                    | EventKind::Modify(ModifyKind::Name(_))
+            );
             for path in &event.paths {
                 let exists = path.symlink_metadata().ok();
+                let was_watched = self.dirs.contains(path);
                 let is_dir = match event.kind {
                     EventKind::Create(notify::event::CreateKind::Folder)
                     | EventKind::Remove(notify::event::RemoveKind::Folder) => true,
                     _ => match &exists {
                         Some(meta) => meta.is_dir(),
-                        None => self.dirs.contains(path),
+                        None => was_watched,
                     },
                 };
-                if exists.is_none() {
+                if exists.is_none() || (replaced && was_watched) {
                     self.forget(path);
-                } else if is_dir && !self.dirs.contains(path) && self.filter.enters(path) {
+                }
+                if exists.as_ref().is_some_and(|meta| meta.is_dir())
+                    && !self.dirs.contains(path)
+                    && self.filter.enters(path)
+                {
                     new_dirs.push(path.clone());
                 }
                 rules_changed |= self.filter.is_ignore_file(path);
@@ -373,10 +448,7 @@ impl Worker {
             // Files created in a new directory before its watch was added still count.
             let mut found = Vec::new();
             if let Err(err) = self.add_tree(&dir, Some(&mut found)) {
-                let msg = WatchError::from(err).to_string();
-                if self.tx.send(Input::WatchWarning(msg)).is_err() {
-                    return Sent::Closed;
-                }
+                self.warn(WatchError::from(err));
             }
             for file in found {
                 burst.note(&self.filter, &file, false);
@@ -454,9 +526,7 @@ impl Worker {
         }
         for root in self.roots.clone() {
             if let Err(err) = self.add_tree(&root, None) {
-                let _ = self
-                    .tx
-                    .send(Input::WatchWarning(WatchError::from(err).to_string()));
+                self.warn(WatchError::from(err));
             }
         }
     }
@@ -469,9 +539,7 @@ impl Worker {
                 _ => false,
             };
             if !vanished {
-                let _ = self
-                    .tx
-                    .send(Input::WatchWarning(WatchError::from(err).to_string()));
+                self.warn(WatchError::from(err));
             }
         }
     }
@@ -489,6 +557,13 @@ fn counts(kind: &EventKind) -> bool {
         EventKind::Access(_) | EventKind::Other => false,
         _ => true,
     }
+}
+
+/// The watcher's start-up instant. The fine clock: a file written before it never counts
+/// (the kernel's stamp, coarse or fine, is not later than the real time). A write within a
+/// clock tick after it may carry a coarse stamp just before it; that window is one tick.
+fn start_instant() -> SystemTime {
+    SystemTime::now()
 }
 
 /// A path that vanished or cannot be read is not a reason to stop watching the rest.
@@ -511,6 +586,8 @@ fn tolerate(res: notify::Result<()>) -> notify::Result<()> {
 }
 
 mod burst;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod inotify;
 
 #[cfg(test)]
 mod tests;

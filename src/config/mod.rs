@@ -7,6 +7,7 @@
 pub mod error;
 pub mod file;
 mod never;
+mod own_output;
 pub mod resolve;
 pub mod schema;
 pub mod show;

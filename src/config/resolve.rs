@@ -52,6 +52,7 @@ pub fn load(cli: &Cli, cwd: &Path) -> Result<Config, ConfigError> {
     let env = Env {
         path: std::env::var_os("PATH"),
         cargo_target_dir: std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from),
+        own_output: super::own_output::own_output_files(),
     };
     load_with(cli, cwd, &env)
 }
@@ -60,6 +61,8 @@ pub fn load(cli: &Cli, cwd: &Path) -> Result<Config, ConfigError> {
 struct Env {
     path: Option<OsString>,
     cargo_target_dir: Option<PathBuf>,
+    /// The files hotdev's stdout and stderr go to: never watched.
+    own_output: Vec<PathBuf>,
 }
 
 fn load_with(cli: &Cli, cwd: &Path, env: &Env) -> Result<Config, ConfigError> {
@@ -77,7 +80,7 @@ fn load_with(cli: &Cli, cwd: &Path, env: &Env) -> Result<Config, ConfigError> {
         None => cwd.to_path_buf(),
     };
     let path = match &cli.config {
-        Some(path) => Some(normalize(&cwd.join(path))),
+        Some(path) => config_flag(&cwd.join(path))?,
         None => discover(&cwd),
     };
     let Some(path) = path else {
@@ -111,6 +114,30 @@ fn load_with(cli: &Cli, cwd: &Path, env: &Env) -> Result<Config, ConfigError> {
         env,
     };
     ctx.resolve(file, Some(path.clone()))
+}
+
+/// The file `--config` names. `/dev/null` (the usual way to say "none") means no config
+/// file, not a file in `/dev`; anything else that is not a regular file is an error (its
+/// directory would become the project root and a watched root).
+fn config_flag(path: &Path) -> Result<Option<PathBuf>, ConfigError> {
+    let path = normalize(path);
+    let Ok(meta) = std::fs::metadata(&path) else {
+        return Ok(Some(path)); // reading it says why
+    };
+    if meta.is_file() {
+        return Ok(Some(path));
+    }
+    if path
+        .canonicalize()
+        .is_ok_and(|p| p == Path::new("/dev/null"))
+    {
+        return Ok(None);
+    }
+    Err(ConfigError::flag(
+        "--config",
+        Problem::new(format!("`{}` is not a regular file", path.display()))
+            .with_hint("name a .hotdev.toml file, or `-c /dev/null` for no config file"),
+    ))
 }
 
 /// `.hotdev.toml` in `dir` or its nearest ancestor.
@@ -186,6 +213,7 @@ impl Ctx<'_> {
             &run.command.program,
             self.env.cargo_target_dir.as_deref(),
         );
+        watch.never.extend(self.env.own_output.iter().cloned());
         let output = OutputConfig {
             format: match cli.log_format {
                 Some(LogFormatArg::Json) => LogFormat::Json,
@@ -223,6 +251,14 @@ impl Ctx<'_> {
                 )?);
             }
         } else if let Some(list) = &watch.paths {
+            if list.is_empty() {
+                return Err(self.error(
+                    At::Key("watch.paths"),
+                    Problem::new("`watch.paths` is empty: nothing would be watched").with_hint(
+                        "list at least one path, e.g. paths = [\".\"], or remove the key",
+                    ),
+                ));
+            }
             for (i, path) in list.iter().enumerate() {
                 paths.push(self.existing(
                     self.root,

@@ -59,6 +59,11 @@ impl Fixture {
         let (tx, rx) = bus::channel();
         let filter = Filter::new(cfg, &self.root).expect("filter");
         let watch = Watch::start(cfg, filter, tx).expect("watch");
+        // Set-up runs on the watcher's thread; most tests want it done.
+        match rx.recv_timeout(DEADLINE) {
+            Ok(Input::Watching(_)) => {}
+            other => panic!("expected the watcher to be set up, got {other:?}"),
+        }
         (watch, rx)
     }
 }
@@ -206,6 +211,95 @@ fn deleting_a_watched_directory_breaks_nothing() {
     assert_eq!(next_change(&rx), only(&[&f.p("pkg/b.go")]));
 }
 
+/// Waits for a change set naming `path`, skipping any other burst on the way.
+fn wait_change_naming(rx: &Receiver, path: &Path) -> ChangeSet {
+    let end = Instant::now() + DEADLINE;
+    loop {
+        let left = end.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(Input::Event(Event::Changed(changes)))
+                if changes.paths.iter().any(|p| p == path) =>
+            {
+                return changes;
+            }
+            Ok(_) => continue,
+            Err(e) => panic!(
+                "no change naming {} within {DEADLINE:?}: {e}",
+                path.display()
+            ),
+        }
+    }
+}
+
+/// `dir` is removed and made again (at once, or after its removal was seen), a file is
+/// written in it before its new watch can exist; then a later edit inside must be seen too.
+fn recreated_directory_is_watched_again(dir: &str, pause: bool, how: fn(&Fixture, &str)) {
+    let f = Fixture::new(&[&format!("{dir}/old.go=x"), "main.go"]);
+    let (w, rx) = f.start(&f.cfg());
+    let dirs = w.watched_dirs();
+    how(&f, dir);
+    if pause {
+        wait_change_naming(&rx, &f.p(&format!("{dir}/old.go")));
+    }
+    fs::create_dir_all(f.p(dir)).expect("mkdir");
+    fs::write(f.p(&format!("{dir}/a.go")), "x").expect("write");
+    wait_change_naming(&rx, &f.p(&format!("{dir}/a.go")));
+    // The new directory has a live watch of its own: an edit made long after is seen.
+    assert!(
+        wait_until_watched(&w, dirs),
+        "{} watches, expected {dirs}",
+        w.watched_dirs()
+    );
+    fs::write(f.p(&format!("{dir}/b.go")), "y").expect("write");
+    wait_change_naming(&rx, &f.p(&format!("{dir}/b.go")));
+}
+
+fn wait_until_watched(w: &Watch, dirs: usize) -> bool {
+    let end = Instant::now() + DEADLINE;
+    while Instant::now() < end {
+        if w.watched_dirs() == dirs {
+            return true;
+        }
+        std::thread::yield_now();
+    }
+    false
+}
+
+fn rm_rf(f: &Fixture, dir: &str) {
+    fs::remove_dir_all(f.p(dir)).expect("rm -rf");
+}
+
+fn mv_away(f: &Fixture, dir: &str) {
+    fs::rename(f.p(dir), f.p("moved-away")).expect("mv");
+    fs::remove_dir_all(f.p("moved-away")).expect("rm moved");
+}
+
+#[test]
+fn a_directory_removed_and_recreated_at_once_is_watched_again() {
+    recreated_directory_is_watched_again("src", false, rm_rf);
+}
+
+#[test]
+fn a_directory_removed_and_recreated_after_a_pause_is_watched_again() {
+    recreated_directory_is_watched_again("src", true, rm_rf);
+}
+
+#[test]
+fn a_directory_two_deep_removed_and_recreated_at_once_is_watched_again() {
+    recreated_directory_is_watched_again("a/b", false, rm_rf);
+}
+
+#[test]
+fn a_directory_two_deep_removed_and_recreated_after_a_pause_is_watched_again() {
+    recreated_directory_is_watched_again("a/b", true, rm_rf);
+}
+
+#[test]
+fn a_directory_moved_away_and_recreated_is_watched_again() {
+    recreated_directory_is_watched_again("src", false, mv_away);
+    recreated_directory_is_watched_again("a/b", false, mv_away);
+}
+
 #[test]
 fn gitignored_node_modules_gets_no_watch() {
     let mut files = vec![".gitignore=node_modules/\n", "src/a/", "src/b/"];
@@ -342,6 +436,7 @@ fn queue_overflow_is_a_change_flagged_overflow_and_rewatches() {
         settle: None,
         track_writes: true,
         watched: Arc::new(AtomicUsize::new(0)),
+        limit_reported: false,
         tx,
     };
     // As if the events of a directory's creation were lost with the overflow.

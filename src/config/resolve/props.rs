@@ -81,6 +81,7 @@ fn check(text: &str) {
     let env = Env {
         path: None,
         cargo_target_dir: None,
+        own_output: Vec::new(),
     };
     if let Err(error) = load_with(&cli, dir.path(), &env) {
         let rendered = error.to_string();

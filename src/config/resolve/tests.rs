@@ -48,6 +48,7 @@ impl Project {
         let env = Env {
             path: Some(self.bin.path().as_os_str().to_owned()),
             cargo_target_dir: None,
+            own_output: Vec::new(),
         };
         load_with(&cli, &self.root().join(sub), &env)
     }

@@ -1,0 +1,228 @@
+//! The watcher on the real binary: directories that come back, hotdev's own output, config
+//! paths that are not files. Cheap commands (`true`, `sleep`) keep these about watching only.
+
+mod support;
+
+use std::fs;
+
+use serde_json::json;
+use support::*;
+
+/// A project that builds with `true` and runs `sleep`; `extra` is appended to the config.
+fn project(extra: &str) -> Fixture {
+    let fx = Fixture::empty();
+    fx.write(
+        ".hotdev.toml",
+        &format!("[build]\ncommand = \"true\"\n\n[run]\ncommand = \"sleep 600\"\n{extra}"),
+    );
+    fx
+}
+
+/// Waits for build `n` to start.
+fn wait_build(h: &Hotdev, n: u64) {
+    h.wait_for("build_started", &[("build", json!(n))], SHORT)
+        .unwrap_or_else(|e| panic!("build {n} did not start: {e}\n{}", h.tail(40)));
+}
+
+/// Waits until hotdev is idle: generation `n` started and the watcher is set up.
+fn wait_serving(h: &Hotdev, n: u64) {
+    h.wait_for("generation_started", &[("generation", json!(n))], SHORT)
+        .unwrap_or_else(|e| panic!("generation {n} did not start: {e}\n{}", h.tail(40)));
+}
+
+fn recreated_dir_still_builds(dir: &str, pause: bool) {
+    let fx = project("");
+    fx.write(&format!("{dir}/old.go"), "x");
+    let h = Hotdev::start(fx.path(), &[]);
+    h.wait_for("watching", &[], SHORT).unwrap();
+    wait_serving(&h, 1);
+    fs::remove_dir_all(fx.file(dir)).unwrap();
+    if pause {
+        wait_build(&h, 2);
+        wait_serving(&h, 2);
+    }
+    fs::create_dir_all(fx.file(dir)).unwrap();
+    fx.write(&format!("{dir}/a.go"), "x");
+    let next = if pause { 3 } else { 2 };
+    wait_change_naming(&h, &format!("{dir}/a.go"));
+    wait_build(&h, next);
+    // The directory is watched again: a later edit in it builds.
+    fx.write(&format!("{dir}/b.go"), "y");
+    wait_change_naming(&h, &format!("{dir}/b.go"));
+}
+
+/// Waits for a `change` event that names a path ending in `tail`.
+fn wait_change_naming(h: &Hotdev, tail: &str) {
+    let named = || {
+        h.named("change").iter().any(|e| {
+            e["paths"].as_array().is_some_and(|paths| {
+                paths
+                    .iter()
+                    .any(|p| p.as_str().is_some_and(|p| p.ends_with(tail)))
+            })
+        })
+    };
+    assert!(
+        wait_until(SHORT, named),
+        "no change naming {tail}\n{}",
+        h.tail(40)
+    );
+}
+
+#[test]
+fn a_directory_recreated_at_once_is_watched_again() {
+    recreated_dir_still_builds("src", false);
+}
+
+#[test]
+fn a_directory_recreated_after_a_pause_is_watched_again() {
+    recreated_dir_still_builds("src", true);
+}
+
+#[test]
+fn a_directory_two_deep_recreated_at_once_is_watched_again() {
+    recreated_dir_still_builds("a/b", false);
+}
+
+#[test]
+fn a_directory_two_deep_recreated_after_a_pause_is_watched_again() {
+    recreated_dir_still_builds("a/b", true);
+}
+
+/// Runs hotdev to completion in `dir` and returns (code, stderr); kills it after `SHORT`.
+fn run_to_exit(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
+    let mut h = Hotdev::start(dir, args);
+    let status = h.wait_exit(SHORT);
+    let text = h.text();
+    (status.ok().and_then(|s| s.code()), text)
+}
+
+#[test]
+fn config_dev_null_means_no_config_file_and_watches_nothing_in_dev() {
+    let fx = Fixture::empty();
+    fx.write("main.go", "x");
+    let h = Hotdev::start(
+        fx.path(),
+        &["-c", "/dev/null", "--build", "true", "--", "sleep", "600"],
+    );
+    h.wait_for("watching", &[], SHORT).unwrap();
+    wait_serving(&h, 1);
+    let started = h.named("started");
+    let root = fx.path().canonicalize().unwrap();
+    assert_eq!(started[0]["root"], json!(root), "{}", h.tail(20));
+    assert_eq!(started[0]["config"], json!(null), "{}", h.tail(20));
+    // Writes to /dev/null are nobody's edit.
+    for _ in 0..20 {
+        fs::write("/dev/null", "x").unwrap();
+    }
+    fx.write("main.go", "y");
+    wait_change_naming(&h, "main.go");
+    assert_eq!(h.count("config_reloaded"), 0, "{}", h.tail(40));
+    assert!(
+        h.named("change")
+            .iter()
+            .all(|e| !e.to_string().contains("/dev/")),
+        "{}",
+        h.tail(40)
+    );
+}
+
+#[test]
+fn config_that_is_not_a_regular_file_exits_2() {
+    let fx = Fixture::empty();
+    let fifo = fx.file("fifo.toml");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    for path in [fifo.to_str().unwrap(), fx.path().to_str().unwrap()] {
+        let (code, text) = run_to_exit(fx.path(), &["-c", path, "--", "sleep", "600"]);
+        assert_eq!(code, Some(2), "-c {path}: {text}");
+        assert!(text.contains("not a regular file"), "-c {path}: {text}");
+    }
+}
+
+/// hotdev with its stderr (where JSON events go) appended to `log`, stopped on drop.
+struct LoggingHotdev(std::process::Child);
+
+impl LoggingHotdev {
+    fn start(dir: &std::path::Path, log: &std::path::Path, args: &[&str]) -> LoggingHotdev {
+        use std::os::unix::process::CommandExt;
+        let file = fs::File::create(log).unwrap();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_hotdev"))
+            .args(["--log-format", "json", "--no-keys"])
+            .args(args)
+            .current_dir(dir)
+            .process_group(0)
+            .stdin(std::process::Stdio::null())
+            .stdout(file.try_clone().unwrap())
+            .stderr(file)
+            .env("NO_COLOR", "1")
+            .spawn()
+            .unwrap();
+        LoggingHotdev(child)
+    }
+}
+
+impl Drop for LoggingHotdev {
+    fn drop(&mut self) {
+        let pgid = nix::unistd::Pid::from_raw(self.0.id() as i32);
+        let _ = nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGTERM);
+        if !wait_until(SHORT, || matches!(self.0.try_wait(), Ok(Some(_)))) {
+            let _ = nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGKILL);
+        }
+        let _ = self.0.wait();
+    }
+}
+
+/// The JSON events in a log file written by hotdev.
+fn log_events(log: &std::path::Path) -> Vec<serde_json::Value> {
+    fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect()
+}
+
+#[test]
+fn hotdev_output_redirected_into_the_tree_is_never_a_change() {
+    let fx = project("");
+    fx.write("main.go", "x");
+    let log = fx.file("hotdev.log");
+    let _h = LoggingHotdev::start(fx.path(), &log, &[]);
+    let changes = || -> Vec<serde_json::Value> {
+        log_events(&log)
+            .into_iter()
+            .filter(|e| e["event"] == "change")
+            .collect()
+    };
+    let names = |tail: &str| {
+        changes()
+            .iter()
+            .any(|e| e["paths"].to_string().contains(tail))
+    };
+    assert!(
+        wait_until(SHORT, || log_events(&log)
+            .iter()
+            .any(|e| e["event"] == "watching")),
+        "{}",
+        fs::read_to_string(&log).unwrap_or_default()
+    );
+    fx.write("main.go", "y");
+    assert!(
+        wait_until(SHORT, || names("main.go")),
+        "{}",
+        fs::read_to_string(&log).unwrap_or_default()
+    );
+    assert!(
+        !names("hotdev.log"),
+        "hotdev's own log counted as a change: {:?}",
+        changes()
+    );
+}
+
+#[test]
+fn empty_watch_paths_is_an_error_with_a_location_and_exits_2() {
+    let fx = project("\n[watch]\npaths = []\n");
+    let (code, text) = run_to_exit(fx.path(), &[]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains(".hotdev.toml:8:"), "no location: {text}");
+    assert!(text.contains("watch.paths"), "{text}");
+}
