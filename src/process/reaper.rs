@@ -18,9 +18,6 @@ use nix::unistd::Pid;
 /// Process groups whose statuses belong to a `wait_group` (or that hotdev keeps, the guard).
 static TRACKED: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
 
-/// How often adopted zombies are looked for.
-const INTERVAL: Duration = Duration::from_millis(200);
-
 /// The tracked groups, locked: hold it across a spawn until the new group is inserted.
 pub fn tracked() -> MutexGuard<'static, BTreeSet<i32>> {
     TRACKED.lock().unwrap_or_else(|e| e.into_inner())
@@ -78,13 +75,14 @@ pub fn reap_orphans() -> usize {
         .count()
 }
 
-/// Reaps adopted zombies every `INTERVAL` on a thread of its own, for hotdev's life.
+/// Reaps adopted zombies on a thread of its own, for hotdev's life: woken by SIGCHLD (a child,
+/// adopted or not, changed state), so an idle hotdev never wakes up for nothing.
 pub fn start() -> std::io::Result<()> {
+    let mut signals = signal_hook::iterator::Signals::new([signal_hook::consts::SIGCHLD])?;
     thread::Builder::new()
         .name("hotdev-reaper".into())
-        .spawn(|| {
-            loop {
-                thread::sleep(INTERVAL);
+        .spawn(move || {
+            for _ in signals.forever() {
                 reap_orphans();
             }
         })

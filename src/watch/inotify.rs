@@ -68,7 +68,9 @@ impl InotifyBackend {
     {
         let inotify = Inotify::init().map_err(Error::io)?;
         let watches = inotify.watches();
-        let (stop_rx, stop_tx) = nix::unistd::pipe().map_err(|e| Error::io(e.into()))?;
+        // Close-on-exec: every generation and build would inherit it otherwise.
+        let (stop_rx, stop_tx) =
+            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| Error::io(e.into()))?;
         let table = Arc::new(Mutex::new(Table::default()));
         let reader_table = Arc::clone(&table);
         let reader = std::thread::Builder::new()
