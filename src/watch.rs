@@ -280,15 +280,17 @@ impl Worker {
             }
         }
         self.publish_count();
-        if self.tx.send(Input::Watching(self.dirs.len())).is_err() {
-            return false;
-        }
+        // Which files changed during set-up is decided before `Watching` goes out: a write
+        // after it is an event of its own (its watch is in place), never a second report.
         let mut burst = Burst::default();
         for file in found {
             let modified = file.symlink_metadata().and_then(|meta| meta.modified());
             if modified.is_ok_and(|at| at > since) {
                 burst.note(&self.filter, &file, false);
             }
+        }
+        if self.tx.send(Input::Watching(self.dirs.len())).is_err() {
+            return false;
         }
         burst.send(&self.tx, false) != Sent::Closed
     }
