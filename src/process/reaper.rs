@@ -36,13 +36,19 @@ pub fn untrack(pgid: i32) {
 /// A direct child of hotdev, as `/proc` shows it.
 struct Adopted {
     pid: i32,
-    pgid: i32,
     zombie: bool,
 }
 
-/// Hotdev's children (from `/proc/*/stat`) that belong to no tracked group.
-fn untracked_children(tracked: &BTreeSet<i32>) -> Vec<Adopted> {
-    let me = std::process::id() as i32;
+/// One process as `/proc/PID/stat` shows it.
+struct Stat {
+    pid: i32,
+    state: String,
+    ppid: i32,
+    pgid: i32,
+}
+
+/// Every process `/proc` lists now (those gone mid-read are skipped).
+fn all_processes() -> Vec<Stat> {
     let Ok(dir) = fs::read_dir("/proc") else {
         return Vec::new();
     };
@@ -52,16 +58,26 @@ fn untracked_children(tracked: &BTreeSet<i32>) -> Vec<Adopted> {
             // The command name is in parentheses and may itself hold spaces or ')'.
             let rest = &stat[stat.rfind(')')? + 1..];
             let mut fields = rest.split_whitespace();
-            let state = fields.next()?;
-            let ppid: i32 = fields.next()?.parse().ok()?;
-            let pgid: i32 = fields.next()?.parse().ok()?;
-            (ppid == me).then_some(Adopted {
+            Some(Stat {
                 pid,
-                pgid,
-                zombie: state == "Z",
+                state: fields.next()?.to_string(),
+                ppid: fields.next()?.parse().ok()?,
+                pgid: fields.next()?.parse().ok()?,
             })
         })
-        .filter(|c| !tracked.contains(&c.pgid))
+        .collect()
+}
+
+/// Hotdev's children (from `/proc/*/stat`) that belong to no tracked group.
+fn untracked_children(tracked: &BTreeSet<i32>) -> Vec<Adopted> {
+    let me = std::process::id() as i32;
+    all_processes()
+        .into_iter()
+        .filter(|p| p.ppid == me && !tracked.contains(&p.pgid))
+        .map(|p| Adopted {
+            pid: p.pid,
+            zombie: p.state == "Z",
+        })
         .collect()
 }
 
@@ -129,24 +145,10 @@ pub fn stop_leftovers(grace: Duration) -> Vec<(i32, String)> {
 
 /// The live processes of group `pgid` (pid, command line), whoever their parent is.
 pub fn live_in_group(pgid: i32) -> Vec<(i32, String)> {
-    let Ok(dir) = fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    dir.filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|&pid| {
-            fs::read_to_string(format!("/proc/{pid}/stat"))
-                .ok()
-                .and_then(|stat| {
-                    let rest = &stat[stat.rfind(')')? + 1..];
-                    let mut fields = rest.split_whitespace();
-                    let state = fields.next()?;
-                    let _ppid = fields.next()?;
-                    let group: i32 = fields.next()?.parse().ok()?;
-                    Some(group == pgid && !matches!(state, "Z" | "X"))
-                })
-                .unwrap_or(false)
-        })
-        .map(|pid| (pid, command_line(pid)))
+    all_processes()
+        .into_iter()
+        .filter(|p| p.pgid == pgid && !matches!(p.state.as_str(), "Z" | "X"))
+        .map(|p| (p.pid, command_line(p.pid)))
         .collect()
 }
 
