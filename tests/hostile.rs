@@ -162,13 +162,6 @@ fn a_dead_watcher_stops_everything_and_exits_1() {
     h.wait_for("exit", &[("code", json!(1))], DEADLINE).unwrap();
 }
 
-/// Runs hotdev (human output) until it exits by itself; its exit code and stderr.
-fn run_to_exit(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
-    let mut h = Hotdev::start_human(dir, args);
-    let status = h.wait_exit(DEADLINE).unwrap();
-    (status.code(), h.text())
-}
-
 #[test]
 fn an_env_name_with_an_equals_sign_is_refused_at_its_line() {
     let fx = Fixture::empty();

@@ -6,7 +6,6 @@
 mod support;
 
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
@@ -358,35 +357,6 @@ fn sigkill_of_hotdev_takes_the_generation_down() {
         "generation 1 (pid {pid}) outlived a SIGKILLed hotdev: {:?}",
         process_group_members(pid)
     );
-}
-
-/// Runs hotdev to completion in `dir` (no JSON unless asked) and returns (code, stderr).
-fn run_to_exit(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hotdev"))
-        .arg("--no-keys")
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env("NO_COLOR", "1")
-        .spawn()
-        .expect("spawn hotdev");
-    let pid = child.id() as i32;
-    let exited = wait_until(SHORT, || matches!(child.try_wait(), Ok(Some(_))));
-    if !exited {
-        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), Signal::SIGKILL);
-    }
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        exited,
-        "hotdev did not exit: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]

@@ -89,14 +89,6 @@ fn a_directory_two_deep_recreated_after_a_pause_is_watched_again() {
     recreated_dir_still_builds("a/b", true);
 }
 
-/// Runs hotdev to completion in `dir` and returns (code, stderr); kills it after `SHORT`.
-fn run_to_exit(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String) {
-    let mut h = Hotdev::start(dir, args);
-    let status = h.wait_exit(SHORT);
-    let text = h.text();
-    (status.ok().and_then(|s| s.code()), text)
-}
-
 #[test]
 fn config_dev_null_means_no_config_file_and_watches_nothing_in_dev() {
     let fx = Fixture::empty();

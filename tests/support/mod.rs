@@ -697,6 +697,14 @@ fn spawn_reader(tag: &'static str, stream: impl Read + Send + 'static, shared: A
 // Ports and HTTP
 
 /// A port that was free a moment ago (bind 127.0.0.1:0, read it, drop the socket).
+/// Runs hotdev (human output) until it exits by itself, within [`SHORT`]: its exit code and
+/// everything it printed. One that does not exit fails the test (and is killed by the guard).
+pub fn run_to_exit(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let mut h = Hotdev::start_human(dir, args);
+    let status = h.wait_exit(SHORT).unwrap_or_else(|e| panic!("{e}"));
+    (status.code(), h.text())
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .expect("bind 127.0.0.1:0")
