@@ -13,6 +13,39 @@ use toml::{Table, Value};
 /// Where air looks for its config, in order.
 pub const AIR_FILES: [&str; 2] = [".air.toml", ".config/air.toml"];
 
+/// Every `[build]` key air has; one not listed here is named as unknown.
+const BUILD_KEYS: [&str; 29] = [
+    "pre_cmd",
+    "cmd",
+    "post_cmd",
+    "bin",
+    "entrypoint",
+    "full_bin",
+    "args_bin",
+    "linux",
+    "darwin",
+    "windows",
+    "include_ext",
+    "exclude_dir",
+    "include_dir",
+    "exclude_file",
+    "include_file",
+    "exclude_regex",
+    "exclude_unchanged",
+    "follow_symlink",
+    "poll",
+    "poll_interval",
+    "delay",
+    "log",
+    "ignore_dangerous_root_dir",
+    "rules",
+    "send_interrupt",
+    "kill_delay",
+    "stop_on_error",
+    "rerun",
+    "rerun_delay",
+];
+
 /// The first air config in `dir`, if any.
 pub fn find(dir: &Path) -> Option<PathBuf> {
     AIR_FILES
@@ -481,30 +514,7 @@ fn run_keys(build: &Table, out: &mut Out) {
                 &dotted,
                 "hotdev's restarts back off 1s, 2s, 4s … up to 30s instead of a fixed delay",
             ),
-            "pre_cmd"
-            | "cmd"
-            | "post_cmd"
-            | "bin"
-            | "entrypoint"
-            | "full_bin"
-            | "args_bin"
-            | "linux"
-            | "darwin"
-            | "windows"
-            | "include_ext"
-            | "exclude_dir"
-            | "include_dir"
-            | "exclude_file"
-            | "include_file"
-            | "exclude_regex"
-            | "exclude_unchanged"
-            | "follow_symlink"
-            | "poll"
-            | "poll_interval"
-            | "delay"
-            | "log"
-            | "ignore_dangerous_root_dir"
-            | "rules" => {}
+            known if BUILD_KEYS.contains(&known) => {}
             other => out.unmapped(&format!("build.{other}"), "unknown air key: not mapped"),
         }
     }
