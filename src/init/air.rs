@@ -304,7 +304,8 @@ fn run_command(b: &Build, env: &mut Vec<(String, String)>) -> String {
     } else if !b.entrypoint.is_empty() {
         b.entrypoint.clone()
     } else {
-        vec![b.bin.clone()]
+        // air runs `bin` and its arguments through a shell: it may hold words of its own.
+        shell_words::split(&b.bin).unwrap_or_else(|_| vec![b.bin.clone()])
     };
     words.extend(b.args_bin.iter().cloned());
     shell_words::join(words)
@@ -435,7 +436,7 @@ fn watch_keys(build: &Table, testdata_dir: &str, out: &mut Out) {
                 if let Some(ms) = value.as_integer().filter(|ms| *ms > 0) {
                     if build.get("poll").and_then(Value::as_bool) == Some(true) {
                         // air's minimum is 500ms.
-                        out.poll = Some(format!("{}ms", ms.max(500)));
+                        out.poll = Some(format!("{}ms", ms.clamp(500, 3_600_000)));
                     }
                 }
                 out.mapped(&dotted, "watch.poll's interval");
@@ -525,7 +526,7 @@ fn run_keys(build: &Table, out: &mut Out) {
 fn kill_delay(value: &Value) -> Option<u64> {
     match value {
         Value::Integer(n) if *n >= 0 && *n < 1_000_000 => Some(*n as u64),
-        Value::Integer(n) if *n >= 0 => Some(*n as u64 / 1_000_000),
+        Value::Integer(n) if *n >= 0 => Some((*n as u64 / 1_000_000).min(86_400_000)),
         Value::String(s) => humantime::parse_duration(s)
             .ok()
             .map(|d| d.as_millis().min(86_400_000) as u64),

@@ -200,3 +200,32 @@ fn an_unknown_key_is_named_and_bad_toml_is_an_error() {
     assert!(notes.iter().any(|n| n.key == "build.bogus" && !n.mapped));
     assert!(translate("[build\n").is_err());
 }
+
+#[test]
+fn huge_numbers_are_bounded_to_what_hotdev_accepts() {
+    let t = hotdev(
+        "[build]\npoll = true\npoll_interval = 9223372036854775807\ndelay = 9223372036854775807\nkill_delay = 9223372036854775807\n",
+    );
+    assert_eq!(
+        get(&t, "watch.poll").and_then(Value::as_str),
+        Some("3600000ms")
+    );
+    assert_eq!(
+        get(&t, "watch.debounce").and_then(Value::as_str),
+        Some("3600000ms")
+    );
+    assert_eq!(
+        get(&t, "run.stop_timeout").and_then(Value::as_str),
+        Some("86400000ms")
+    );
+}
+
+#[test]
+fn bin_may_hold_arguments_as_air_runs_it_through_a_shell() {
+    let t =
+        hotdev("[build]\ncmd = \"true\"\nbin = \"./tmp/app --port 8080\"\nargs_bin = [\"-v\"]\n");
+    assert_eq!(
+        get(&t, "run.command").and_then(Value::as_str),
+        Some("./tmp/app --port 8080 -v")
+    );
+}
