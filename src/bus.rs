@@ -25,9 +25,10 @@ pub enum Input {
     Signal(i32),
     /// The user pressed a command key.
     Key(crate::keys::Key),
-    /// A worker thread (named for people, e.g. "the watcher") died by a panic: hotdev would
-    /// go on blind, so it stops everything and exits 1.
-    WorkerDied(String),
+    /// A worker thread (`what`, named for people, e.g. "the watcher") died: by a panic
+    /// (`cause` is `None`, the panic message is already on stderr) or by an error it cannot go
+    /// on after. hotdev would go on blind, so it stops everything and exits 1.
+    WorkerDied { what: String, cause: Option<String> },
 }
 
 pub type Sender = mpsc::Sender<Input>;
@@ -56,9 +57,10 @@ impl Watchdog {
 impl Drop for Watchdog {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            let _ = self
-                .tx
-                .send(Input::WorkerDied(std::mem::take(&mut self.what)));
+            let _ = self.tx.send(Input::WorkerDied {
+                what: std::mem::take(&mut self.what),
+                cause: None,
+            });
         }
     }
 }
@@ -96,7 +98,7 @@ mod tests {
         let reports: Vec<String> = rx
             .iter()
             .filter_map(|input| match input {
-                Input::WorkerDied(what) => Some(what),
+                Input::WorkerDied { what, .. } => Some(what),
                 _ => None,
             })
             .collect();

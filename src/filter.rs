@@ -113,6 +113,11 @@ impl Filter {
         Ok(filter)
     }
 
+    /// The project root that relative globs start from.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// A fresh filter from the same configuration, after an ignore file changed.
     pub fn rebuild(&self) -> Result<Filter, FilterError> {
         Filter::new(&self.cfg, &self.root)

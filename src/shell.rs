@@ -380,10 +380,14 @@ impl Shell {
                 self.reporter.report(&Message::Error { message: &message });
                 None
             }
-            Input::WorkerDied(what) => {
+            Input::WorkerDied { what, cause } => {
+                let how = match cause {
+                    None => "thread died (its panic is above)".to_string(),
+                    Some(cause) => format!("stopped: {cause}"),
+                };
                 let message = format!(
-                    "hotdev's {what} thread died (its panic is above): stopping everything \
-                     rather than going on blind; please report this"
+                    "hotdev's {what} {how}: stopping everything rather than going on blind; \
+                     please report this"
                 );
                 self.reporter.report(&Message::Error { message: &message });
                 self.exit_code = exit::FAILURE;

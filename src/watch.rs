@@ -121,17 +121,38 @@ impl Watch {
             None => cfg.debounce,
         }
         .max(Duration::from_millis(1));
-        let backend = Backend::new(cfg.poll, handler)?;
+        let backend = Backend::new(cfg.poll, handler, &tx)?;
         // Only inotify says when a writer closed a file; a poller or FSEvents never would.
         let track_writes =
             cfg.poll.is_none() && cfg!(any(target_os = "linux", target_os = "android"));
         let watched = Arc::new(AtomicUsize::new(0));
         let since = start_instant();
+        // Watched by name in their directory: hotdev's own files, and each root but the project
+        // itself, so that a root deleted and made again is seen coming back.
+        let named = cfg
+            .files
+            .iter()
+            .chain(cfg.paths.iter().filter(|root| *root != filter.root()))
+            .cloned()
+            .collect();
+        let follow = cfg.follow_symlinks.then(|| {
+            Arc::new(
+                cfg.paths
+                    .iter()
+                    .map(|root| root.canonicalize().unwrap_or_else(|_| root.clone()))
+                    .collect(),
+            )
+        });
         let mut worker = Worker {
             backend,
             filter: Arc::new(filter),
             dirs: BTreeSet::new(),
             roots: cfg.paths.clone(),
+            files: cfg.files.iter().cloned().collect(),
+            named,
+            anchors: BTreeSet::new(),
+            follow,
+            fault_limit: fault_watch_limit(),
             // FSEvents and ReadDirectoryChangesW are recursive by nature and slow to re-arm per
             // directory; inotify and polling are what per-directory watches are for.
             per_dir: cfg.poll.is_some() || cfg!(any(target_os = "linux", target_os = "android")),
@@ -203,13 +224,15 @@ enum Backend {
 }
 
 impl Backend {
-    fn new<F>(poll: Option<Duration>, handler: F) -> notify::Result<Backend>
+    fn new<F>(poll: Option<Duration>, handler: F, tx: &Sender) -> notify::Result<Backend>
     where
         F: FnMut(notify::Result<notify::Event>) + Send + 'static,
     {
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        let _ = tx;
         Ok(match poll {
             #[cfg(any(target_os = "linux", target_os = "android"))]
-            None => Backend::Inotify(inotify::InotifyBackend::new(handler)?),
+            None => Backend::Inotify(inotify::InotifyBackend::new(handler, tx)?),
             #[cfg(not(any(target_os = "linux", target_os = "android")))]
             None => Backend::Native(RecommendedWatcher::new(handler, notify::Config::default())?),
             Some(interval) => Backend::Poll(PollWatcher::new(
@@ -255,6 +278,18 @@ struct Worker {
     /// Directories with a watch of their own.
     dirs: BTreeSet<PathBuf>,
     roots: Vec<PathBuf>,
+    /// Files watched by name (`WatchConfig::files`): reported whatever the filter says.
+    files: BTreeSet<PathBuf>,
+    /// Paths watched by name in their parent directory: `files`, and the roots below the
+    /// project's own (a root deleted and made again is watched again).
+    named: BTreeSet<PathBuf>,
+    /// The parent directories of `named`: their watches stay whatever happens to the tree.
+    anchors: BTreeSet<PathBuf>,
+    /// With `watch.follow_symlinks`: the roots, canonical. A symlinked directory is followed
+    /// when its target is outside all of them.
+    follow: Option<Arc<Vec<PathBuf>>>,
+    /// `HOTDEV_FAULT=watch-limit`: the OS watch limit is "reached" after this many watches.
+    fault_limit: Option<usize>,
     per_dir: bool,
     /// The quiet period that ends a burst.
     debounce: Duration,
@@ -279,6 +314,7 @@ impl Worker {
                 self.warn(WatchError::from(err));
             }
         }
+        self.anchor();
         self.publish_count();
         // Which files changed during set-up is decided before `Watching` goes out: a write
         // after it is an event of its own (its watch is in place), never a second report.
@@ -381,8 +417,14 @@ impl Worker {
         event.need_rescan()
             || (counts(&event.kind)
                 && event.paths.iter().any(|path| {
+                    if !self.in_scope(path) {
+                        return false;
+                    }
                     let is_dir = path.is_dir();
-                    is_dir || self.filter.accepts(path, is_dir) || self.filter.is_ignore_file(path)
+                    is_dir
+                        || self.files.contains(path)
+                        || self.filter.accepts(path, is_dir)
+                        || self.filter.is_ignore_file(path)
                 }))
     }
 
@@ -409,6 +451,13 @@ impl Worker {
                     | EventKind::Modify(ModifyKind::Name(_))
             );
             for path in &event.paths {
+                if !self.in_scope(path) {
+                    continue; // a neighbour of a file or root watched by name
+                }
+                if self.files.contains(path) {
+                    burst.note_own(path);
+                    continue;
+                }
                 let exists = path.symlink_metadata().ok();
                 let was_watched = self.dirs.contains(path);
                 let is_dir = match event.kind {
@@ -422,10 +471,10 @@ impl Worker {
                 if exists.is_none() || (replaced && was_watched) {
                     self.forget(path);
                 }
-                if exists.as_ref().is_some_and(|meta| meta.is_dir())
-                    && !self.dirs.contains(path)
-                    && self.filter.enters(path)
-                {
+                let dir_now = exists
+                    .as_ref()
+                    .is_some_and(|meta| meta.is_dir() || (meta.is_symlink() && self.follows(path)));
+                if dir_now && !self.dirs.contains(path) && self.filter.enters(path) {
                     new_dirs.push(path.clone());
                 }
                 rules_changed |= self.filter.is_ignore_file(path);
@@ -474,13 +523,23 @@ impl Worker {
         }
         let filter = Arc::clone(&self.filter);
         let want_files = found.is_some();
+        let follow = self.follow.clone();
         let walk = ignore::WalkBuilder::new(dir)
             .standard_filters(false)
             .hidden(false)
             .parents(false)
-            .follow_links(false)
+            // The walker also stops at a link back to one of its own ancestors.
+            .follow_links(follow.is_some())
             .filter_entry(move |e| match e.file_type() {
-                Some(t) if t.is_dir() => filter.enters(e.path()),
+                // Followed links report their target's type.
+                Some(t) if t.is_dir() => {
+                    filter.enters(e.path())
+                        && (e.depth() == 0
+                            || !e.path_is_symlink()
+                            || follow
+                                .as_deref()
+                                .is_some_and(|roots| outside(e.path(), roots)))
+                }
                 _ => want_files,
             })
             .build();
@@ -489,6 +548,12 @@ impl Worker {
             let path = entry.path();
             if entry.file_type().is_some_and(|t| t.is_dir()) {
                 if !self.dirs.contains(path) {
+                    if self
+                        .fault_limit
+                        .is_some_and(|limit| self.dirs.len() >= limit)
+                    {
+                        return Err(notify::Error::new(ErrorKind::MaxFilesWatch));
+                    }
                     tolerate(self.backend.watch(path, RecursiveMode::NonRecursive))?;
                     self.dirs.insert(entry.into_path());
                 }
@@ -508,9 +573,49 @@ impl Worker {
             .cloned()
             .collect();
         for dir in below {
-            self.backend.unwatch(&dir);
-            self.dirs.remove(&dir);
+            self.unwatch(&dir);
         }
+    }
+
+    /// Drops `dir` from the tree, and its watch unless it anchors a path watched by name.
+    fn unwatch(&mut self, dir: &Path) {
+        if !self.anchors.contains(dir) {
+            self.backend.unwatch(dir);
+        }
+        self.dirs.remove(dir);
+    }
+
+    /// Watches the parent directory of each path watched by name (once; again after it was
+    /// deleted and made again, at the next resync).
+    fn anchor(&mut self) {
+        let parents: BTreeSet<PathBuf> = self
+            .named
+            .iter()
+            .filter_map(|path| path.parent())
+            .map(Path::to_path_buf)
+            .collect();
+        for dir in parents {
+            // A directory of the tree is watched already; `unwatch` now leaves it be.
+            if !self.dirs.contains(&dir) {
+                if let Err(err) = tolerate(self.backend.watch(&dir, RecursiveMode::NonRecursive)) {
+                    self.warn(WatchError::from(err));
+                }
+            }
+            self.anchors.insert(dir);
+        }
+    }
+
+    /// Whether an event at `path` concerns the watch at all: under a root, or watched by name
+    /// (the rest of an anchor's directory does not).
+    fn in_scope(&self, path: &Path) -> bool {
+        self.named.contains(path) || self.roots.iter().any(|root| path.starts_with(root))
+    }
+
+    /// Whether `path` is a symlink to be followed: to a directory outside the roots.
+    fn follows(&self, path: &Path) -> bool {
+        self.follow
+            .as_deref()
+            .is_some_and(|roots| path.is_dir() && outside(path, roots))
     }
 
     /// Brings the watches in line with the tree and the rules: after new ignore rules or lost
@@ -523,14 +628,14 @@ impl Worker {
             .cloned()
             .collect();
         for dir in stale {
-            self.backend.unwatch(&dir);
-            self.dirs.remove(&dir);
+            self.unwatch(&dir);
         }
         for root in self.roots.clone() {
             if let Err(err) = self.add_tree(&root, None) {
                 self.warn(WatchError::from(err));
             }
         }
+        self.anchor();
     }
 
     fn report(&mut self, errors: Vec<notify::Error>) {
@@ -566,6 +671,20 @@ fn counts(kind: &EventKind) -> bool {
 /// clock tick after it may carry a coarse stamp just before it; that window is one tick.
 fn start_instant() -> SystemTime {
     SystemTime::now()
+}
+
+/// Whether the directory a symlink at `link` points to is outside every (canonical) root:
+/// one inside is watched at its real path already, and following it could loop.
+fn outside(link: &Path, roots: &[PathBuf]) -> bool {
+    link.canonicalize()
+        .is_ok_and(|target| !roots.iter().any(|root| target.starts_with(root)))
+}
+
+/// `HOTDEV_FAULT=watch-limit:N`, for the test that the watch limit is reported once: the
+/// watcher behaves as if the OS refused every watch after the first N.
+fn fault_watch_limit() -> Option<usize> {
+    let fault = std::env::var("HOTDEV_FAULT").ok()?;
+    fault.strip_prefix("watch-limit:")?.parse().ok()
 }
 
 /// A path that vanished or cannot be read is not a reason to stop watching the rest.

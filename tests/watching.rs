@@ -218,3 +218,155 @@ fn empty_watch_paths_is_an_error_with_a_location_and_exits_2() {
     assert!(text.contains(".hotdev.toml:8:"), "no location: {text}");
     assert!(text.contains("watch.paths"), "{text}");
 }
+
+#[test]
+fn a_config_file_outside_the_watched_paths_is_still_watched_and_its_neighbours_are_not() {
+    let fx = project("\n[watch]\npaths = [\"src\"]\n");
+    fx.write("src/main.go", "x");
+    let h = Hotdev::start(fx.path(), &[]);
+    h.wait_for("watching", &[], SHORT).unwrap();
+    wait_serving(&h, 1);
+    // A neighbour of the config file is outside the roots: no change, whatever it is.
+    fx.write("notes.go", "x");
+    fx.atomic_replace(".hotdev.toml", "sleep 600", "sleep 601");
+    h.wait_for("config_reloaded", &[], SHORT)
+        .unwrap_or_else(|e| panic!("the config edit went unnoticed: {e}\n{}", h.tail(40)));
+    fx.write("src/main.go", "y");
+    wait_change_naming(&h, "src/main.go");
+    assert!(
+        h.named("change")
+            .iter()
+            .all(|e| !e["paths"].to_string().contains("notes.go")),
+        "a file outside the roots counted: {}",
+        h.tail(40)
+    );
+}
+
+fn recreated_root_is_watched_again(pause: bool) {
+    let fx = project("\n[watch]\npaths = [\"src\"]\n");
+    fx.write("src/old.go", "x");
+    let h = Hotdev::start(fx.path(), &[]);
+    h.wait_for("watching", &[], SHORT).unwrap();
+    wait_serving(&h, 1);
+    fs::remove_dir_all(fx.file("src")).unwrap();
+    if pause {
+        wait_build(&h, 2);
+        wait_serving(&h, 2);
+    }
+    fs::create_dir_all(fx.file("src")).unwrap();
+    fx.write("src/a.go", "x");
+    wait_change_naming(&h, "src/a.go");
+    // The root is watched again: a later edit in it builds.
+    fx.write("src/b.go", "y");
+    wait_change_naming(&h, "src/b.go");
+}
+
+#[test]
+fn a_watched_root_deleted_and_made_again_at_once_is_watched_again() {
+    recreated_root_is_watched_again(false);
+}
+
+#[test]
+fn a_watched_root_deleted_and_made_again_after_a_pause_is_watched_again() {
+    recreated_root_is_watched_again(true);
+}
+
+#[test]
+fn follow_symlinks_watches_a_linked_directory_outside_the_tree_without_looping() {
+    let outside = Fixture::empty();
+    outside.write("lib/shared.go", "x");
+    // Loops: back to the linked directory itself, and into the project.
+    std::os::unix::fs::symlink(outside.file("lib"), outside.file("lib/self")).unwrap();
+    let fx = project("\n[watch]\nfollow_symlinks = true\n");
+    fx.write("main.go", "x");
+    std::os::unix::fs::symlink(outside.file("lib"), fx.file("lib")).unwrap();
+    // Two paths to one directory: one OS watch, both paths reported.
+    std::os::unix::fs::symlink(outside.file("lib"), fx.file("alias")).unwrap();
+    std::os::unix::fs::symlink(fx.path(), fx.file("here")).unwrap();
+    std::os::unix::fs::symlink(fx.path(), outside.file("lib/back")).unwrap();
+    let h = Hotdev::start(fx.path(), &[]);
+    let watching = h.wait_for("watching", &[], SHORT).unwrap();
+    // The project, lib/ and alias/: neither loop adds a directory.
+    assert_eq!(watching["dirs"], json!(3), "{}", h.tail(20));
+    wait_serving(&h, 1);
+    outside.write("lib/shared.go", "y");
+    wait_change_naming(&h, "/lib/shared.go");
+    wait_change_naming(&h, "/alias/shared.go");
+    // One path goes; the directory is still watched through the other.
+    fs::remove_file(fx.file("alias")).unwrap();
+    wait_build(&h, 3);
+    outside.write("lib/later.go", "y");
+    wait_change_naming(&h, "/lib/later.go");
+    // A link made while running is followed too.
+    outside.write("more/extra.go", "x");
+    std::os::unix::fs::symlink(outside.file("more"), fx.file("more")).unwrap();
+    wait_change_naming(&h, "more/extra.go");
+    outside.write("more/edited.go", "y");
+    wait_change_naming(&h, "more/edited.go");
+}
+
+#[test]
+fn a_symlinked_directory_is_not_followed_by_default() {
+    let outside = Fixture::empty();
+    outside.write("lib/shared.go", "x");
+    let fx = project("");
+    fx.write("main.go", "x");
+    std::os::unix::fs::symlink(outside.file("lib"), fx.file("lib")).unwrap();
+    let h = Hotdev::start(fx.path(), &[]);
+    let watching = h.wait_for("watching", &[], SHORT).unwrap();
+    assert_eq!(watching["dirs"], json!(1), "{}", h.tail(20));
+}
+
+#[test]
+fn a_dead_inotify_reader_stops_everything_and_exits_1() {
+    let fx = project("");
+    fx.write("main.go", "x");
+    let mut h = Hotdev::start_with_env(fx.path(), &[], &[("HOTDEV_FAULT", "inotify-reader-error")]);
+    h.wait_for("watching", &[], SHORT).unwrap();
+    wait_serving(&h, 1);
+    fx.write("main.go", "y");
+    let status = h.wait_exit(SHORT).unwrap();
+    assert_eq!(status.code(), Some(1), "{}", h.tail(30));
+    let error = h.wait_for("error", &[], SHORT).unwrap();
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("inotify reader") && m.contains("failed")),
+        "{error}"
+    );
+    for pgid in h.reported_groups() {
+        assert!(!process_group_alive(pgid), "group {pgid} survived");
+    }
+}
+
+#[test]
+fn the_inotify_watch_limit_is_reported_once() {
+    let fx = project("");
+    for dir in ["a", "b", "c", "d", "e"] {
+        fx.write(&format!("{dir}/x.go"), "x");
+    }
+    let h = Hotdev::start_with_env(fx.path(), &[], &[("HOTDEV_FAULT", "watch-limit:2")]);
+    h.wait_for("watching", &[], SHORT).unwrap();
+    wait_serving(&h, 1);
+    // Every new directory hits the limit again; none may say so again.
+    for dir in ["f", "g", "h", "i", "j"] {
+        fs::create_dir(fx.file(dir)).unwrap();
+    }
+    fx.write("main.go", "y");
+    wait_change_naming(&h, "main.go");
+    let limits = h
+        .events()
+        .iter()
+        .filter(|e| e.to_string().contains("max_user_watches"))
+        .count();
+    assert_eq!(limits, 1, "{}", h.tail(40));
+    let warning = h
+        .named("error")
+        .into_iter()
+        .find(|e| e.to_string().contains("max_user_watches"));
+    assert!(
+        warning.is_some_and(|w| w.to_string().contains("--poll")),
+        "{}",
+        h.tail(40)
+    );
+}

@@ -48,6 +48,10 @@ pub struct WatchFile {
     /// `false`, `true` (every 500ms) or an interval such as `"1s"`: poll instead of using OS
     /// events, for network, WSL and container mounts where events do not arrive.
     pub poll: Option<Poll>,
+    /// Watch the directories that symlinks in the tree point to, when they are outside the
+    /// watched roots (a link to a directory inside them adds nothing, so no loop). Default
+    /// `false`.
+    pub follow_symlinks: Option<bool>,
 }
 
 /// `[build]`

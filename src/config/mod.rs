@@ -68,6 +68,12 @@ pub struct WatchConfig {
     /// Absolute paths that are never watched whatever the config says: the build's output
     /// and hotdev's own files, so that a build can never trigger itself.
     pub never: Vec<PathBuf>,
+    /// Absolute paths of files watched by name whatever the roots and rules say (the config
+    /// file): every change to one is reported, and nothing else in its directory.
+    pub files: Vec<PathBuf>,
+    /// Follow symlinked directories whose target is outside the watched roots (one inside
+    /// them is watched at its real path already; that also rules out loops).
+    pub follow_symlinks: bool,
 }
 
 /// How a command is started.

@@ -214,6 +214,8 @@ impl Ctx<'_> {
             self.env.cargo_target_dir.as_deref(),
         );
         watch.never.extend(self.env.own_output.iter().cloned());
+        // hotdev's own file is watched wherever it is, even outside the roots.
+        watch.files.extend(path.iter().cloned());
         let output = OutputConfig {
             format: match cli.log_format {
                 Some(LogFormatArg::Json) => LogFormat::Json,
@@ -337,6 +339,8 @@ impl Ctx<'_> {
             poll,
             settle: None,
             never: Vec::new(),
+            files: Vec::new(),
+            follow_symlinks: watch.follow_symlinks.unwrap_or(false),
         })
     }
 

@@ -175,6 +175,13 @@ impl Lookup<'_> {
         );
         push(
             "watch",
+            "follow_symlinks",
+            Some(Value::Boolean(watch.follow_symlinks)),
+            self.from(None, "watch.follow_symlinks"),
+            None,
+        );
+        push(
+            "watch",
             "debounce",
             Some(duration(watch.debounce)),
             self.from(flag(cli.debounce.is_some(), "--debounce"), "watch.debounce"),

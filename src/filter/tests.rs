@@ -37,6 +37,8 @@ impl Tree {
             poll: None,
             settle: None,
             never: vec![],
+            files: vec![],
+            follow_symlinks: false,
         }
     }
 

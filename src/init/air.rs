@@ -81,6 +81,7 @@ struct Out {
     include: Vec<String>,
     debounce: Option<String>,
     poll: Option<String>,
+    follow_symlinks: bool,
     build: Option<String>,
     run: Option<String>,
     run_env: Vec<(String, String)>,
@@ -418,14 +419,10 @@ fn watch_keys(build: &Table, testdata_dir: &str, out: &mut Out) {
                 ),
                 _ => out.mapped(&dotted, "false: hotdev's behaviour"),
             },
-            "follow_symlink" => match value.as_bool() {
-                Some(true) => out.unmapped(
-                    &dotted,
-                    "hotdev does not follow symlinked directories yet: add their targets to \
-                     watch.paths",
-                ),
-                _ => out.mapped(&dotted, "false: hotdev's behaviour"),
-            },
+            "follow_symlink" => {
+                out.follow_symlinks = value.as_bool() == Some(true);
+                out.mapped(&dotted, "watch.follow_symlinks");
+            }
             "poll" => {
                 if value.as_bool() == Some(true) && out.poll.is_none() {
                     out.poll = Some("500ms".into());
@@ -689,6 +686,9 @@ fn render(out: &Out) -> String {
     }
     if let Some(debounce) = &out.debounce {
         line(&format!("debounce = {}", quote(debounce)));
+    }
+    if out.follow_symlinks {
+        line("follow_symlinks = true");
     }
     if let Some(poll) = &out.poll {
         line(&format!("poll = {}", quote(poll)));

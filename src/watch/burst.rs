@@ -150,6 +150,12 @@ impl Burst {
         self.seen.insert(path.to_path_buf());
     }
 
+    /// A file watched by name (hotdev's config): it counts whatever the filter says.
+    pub fn note_own(&mut self, path: &Path) {
+        self.changed.insert(path.to_path_buf());
+        self.seen.insert(path.to_path_buf());
+    }
+
     /// One message: the change set (`tentative` when more may follow), or the ignored paths.
     pub fn send(self, tx: &Sender, tentative: bool) -> Sent {
         let (input, sent) = if self.overflow || !self.changed.is_empty() {

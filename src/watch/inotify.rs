@@ -24,19 +24,52 @@ use notify::event::{
 };
 use notify::{Error, ErrorKind, Event, EventKind};
 
-/// Which directory each watch descriptor stands for, both ways.
+/// Which directories each watch descriptor stands for, and back. One directory reached by two
+/// paths (a followed symlink and its target, or two links) has one descriptor: its events are
+/// reported under each path, and the kernel watch goes only with the last path.
 #[derive(Default)]
 struct Table {
-    by_wd: HashMap<WatchDescriptor, PathBuf>,
+    by_wd: HashMap<WatchDescriptor, Vec<PathBuf>>,
     by_path: BTreeMap<PathBuf, WatchDescriptor>,
 }
 
 impl Table {
+    /// The kernel dropped `wd` (its directory is gone): forget every path it stood for.
     fn drop_wd(&mut self, wd: &WatchDescriptor) {
-        if let Some(path) = self.by_wd.remove(wd) {
+        for path in self.by_wd.remove(wd).unwrap_or_default() {
             if self.by_path.get(&path) == Some(wd) {
                 self.by_path.remove(&path);
             }
+        }
+    }
+
+    /// Maps `dir` to `wd`; returns a descriptor no path stands for any more.
+    fn insert(&mut self, dir: &Path, wd: WatchDescriptor) -> Option<WatchDescriptor> {
+        let unused = match self.by_path.insert(dir.to_path_buf(), wd.clone()) {
+            Some(old) if old != wd => self.detach(dir, old),
+            _ => None,
+        };
+        let paths = self.by_wd.entry(wd).or_default();
+        if !paths.iter().any(|p| p == dir) {
+            paths.push(dir.to_path_buf());
+        }
+        unused
+    }
+
+    /// Unmaps `dir`; returns its descriptor when no other path stands for it.
+    fn remove(&mut self, dir: &Path) -> Option<WatchDescriptor> {
+        let wd = self.by_path.remove(dir)?;
+        self.detach(dir, wd)
+    }
+
+    fn detach(&mut self, dir: &Path, wd: WatchDescriptor) -> Option<WatchDescriptor> {
+        let paths = self.by_wd.get_mut(&wd)?;
+        paths.retain(|p| p != dir);
+        if paths.is_empty() {
+            self.by_wd.remove(&wd);
+            Some(wd)
+        } else {
+            None
         }
     }
 }
@@ -62,7 +95,10 @@ const MASK: WatchMask = WatchMask::CREATE
     .union(WatchMask::ATTRIB);
 
 impl InotifyBackend {
-    pub fn new<F>(handler: F) -> notify::Result<InotifyBackend>
+    /// Starts the reader thread, which hands every event to `handler`. If the reader dies (a
+    /// panic, or an error reading the inotify descriptor), `tx` hears of it: hotdev must not
+    /// go on without file events.
+    pub fn new<F>(handler: F, tx: &crate::bus::Sender) -> notify::Result<InotifyBackend>
     where
         F: FnMut(notify::Result<Event>) + Send + 'static,
     {
@@ -73,10 +109,16 @@ impl InotifyBackend {
             nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| Error::io(e.into()))?;
         let table = Arc::new(Mutex::new(Table::default()));
         let reader_table = Arc::clone(&table);
-        let reader = std::thread::Builder::new()
-            .name("hotdev-inotify".into())
-            .spawn(move || read_loop(inotify, stop_rx, reader_table, handler))
-            .map_err(Error::io)?;
+        let died = tx.clone();
+        let reader = crate::bus::spawn_worker("hotdev-inotify", "inotify reader", tx, move || {
+            if let Err(e) = read_loop(inotify, stop_rx, reader_table, handler) {
+                let _ = died.send(crate::bus::Input::WorkerDied {
+                    what: "inotify reader".into(),
+                    cause: Some(format!("reading file events failed: {e}")),
+                });
+            }
+        })
+        .map_err(Error::io)?;
         Ok(InotifyBackend {
             watches,
             table,
@@ -97,22 +139,17 @@ impl InotifyBackend {
             }
             .add_path(dir.to_path_buf())
         })?;
-        if let Some(old) = table.by_path.insert(dir.to_path_buf(), wd.clone()) {
-            if old != wd {
-                table.by_wd.remove(&old);
-                let _ = self.watches.remove(old);
-            }
+        if let Some(unused) = table.insert(dir, wd) {
+            let _ = self.watches.remove(unused);
         }
-        table.by_wd.insert(wd, dir.to_path_buf());
         Ok(())
     }
 
     /// Drops the watch of `dir`; one that is already gone (its directory was deleted) is fine.
     pub fn unwatch(&mut self, dir: &Path) {
         let mut table = lock(&self.table);
-        if let Some(wd) = table.by_path.remove(dir) {
-            table.by_wd.remove(&wd);
-            let _ = self.watches.remove(wd);
+        if let Some(unused) = table.remove(dir) {
+            let _ = self.watches.remove(unused);
         }
     }
 }
@@ -127,10 +164,18 @@ impl Drop for InotifyBackend {
     }
 }
 
-fn read_loop<F>(mut inotify: Inotify, stop: OwnedFd, table: Arc<Mutex<Table>>, mut handler: F)
+/// Reads events until `stop` closes (`Ok`) or the inotify descriptor fails (`Err`).
+fn read_loop<F>(
+    mut inotify: Inotify,
+    stop: OwnedFd,
+    table: Arc<Mutex<Table>>,
+    mut handler: F,
+) -> std::io::Result<()>
 where
     F: FnMut(notify::Result<Event>),
 {
+    // Fault injection for the test of a dead reader (hotdev must stop, not go on blind).
+    let fault = std::env::var_os("HOTDEV_FAULT").is_some_and(|f| f == "inotify-reader-error");
     let mut buffer = vec![0u8; 64 * 1024];
     let mut rename_from: Option<(u32, PathBuf)> = None;
     loop {
@@ -141,21 +186,18 @@ where
         match poll(&mut fds, PollTimeout::NONE) {
             Ok(_) => {}
             Err(Errno::EINTR) => continue,
-            Err(e) => {
-                handler(Err(Error::io(e.into())));
-                return;
-            }
+            Err(e) => return Err(e.into()),
         }
         if fds[1].revents().is_some_and(|r| !r.is_empty()) {
-            return;
+            return Ok(());
+        }
+        if fault {
+            return Err(Errno::EIO.into());
         }
         let events = match inotify.read_events(&mut buffer) {
             Ok(events) => events,
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
-            Err(e) => {
-                handler(Err(Error::io(e)));
-                return;
-            }
+            Err(e) => return Err(e),
         };
         let mut out = Vec::new();
         {
@@ -169,14 +211,16 @@ where
                     table.drop_wd(&event.wd);
                     continue;
                 }
-                let Some(dir) = table.by_wd.get(&event.wd) else {
+                let Some(dirs) = table.by_wd.get(&event.wd) else {
                     continue; // a watch already dropped
                 };
-                let path = match event.name {
-                    Some(name) => dir.join(name),
-                    None => dir.clone(),
-                };
-                translate(event.mask, event.cookie, path, &mut rename_from, &mut out);
+                for dir in dirs {
+                    let path = match event.name {
+                        Some(name) => dir.join(name),
+                        None => dir.clone(),
+                    };
+                    translate(event.mask, event.cookie, path, &mut rename_from, &mut out);
+                }
             }
         }
         for event in out {

@@ -52,6 +52,8 @@ impl Fixture {
             poll: None,
             settle: None,
             never: vec![],
+            files: vec![],
+            follow_symlinks: false,
         }
     }
 
@@ -427,10 +429,15 @@ fn queue_overflow_is_a_change_flagged_overflow_and_rewatches() {
     let cfg = f.cfg();
     let (tx, rx) = bus::channel();
     let mut worker = Worker {
-        backend: Backend::new(None, |_: notify::Result<notify::Event>| {}).expect("backend"),
+        backend: Backend::new(None, |_: notify::Result<notify::Event>| {}, &tx).expect("backend"),
         filter: Arc::new(Filter::new(&cfg, &f.root).expect("filter")),
         dirs: BTreeSet::new(),
         roots: cfg.paths.clone(),
+        files: BTreeSet::new(),
+        named: BTreeSet::new(),
+        anchors: BTreeSet::new(),
+        follow: None,
+        fault_limit: None,
         per_dir: true,
         debounce: Duration::from_millis(5),
         settle: None,

@@ -130,6 +130,8 @@ proptest! {
             poll: None,
             settle: None,
             never: Vec::new(),
+            files: Vec::new(),
+            follow_symlinks: false,
         };
         if let Ok(filter) = Filter::new(&watch, dir.path()) {
             let _ = filter.accepts(&dir.path().join("a/b.go"), false);

@@ -82,7 +82,10 @@ fn the_every_key_config_maps_to_what_air_did() {
         get(&t, "watch.debounce").and_then(Value::as_str),
         Some("200ms")
     );
-    assert!(get(&t, "watch.follow_symlinks").is_none());
+    assert_eq!(
+        get(&t, "watch.follow_symlinks").and_then(Value::as_bool),
+        Some(true)
+    );
     assert_eq!(
         get(&t, "run.stop_signal").and_then(Value::as_str),
         Some("SIGINT")
