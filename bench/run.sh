@@ -5,6 +5,7 @@
 #   bench/run.sh avail --configs hotdev-listen,watchexec-socket
 #   bench/run.sh --help
 #   bench/run.sh watch                20,000 directories removed at once; first run on 100k files
+#   bench/run.sh output               a chatty app behind a `log` readiness check
 # Optional peers: `cargo install watchexec-cli`, `npm install -g nodemon`.
 set -eu
 cd "$(dirname "$0")/.."
@@ -14,5 +15,10 @@ cargo build --release --quiet
 if [ "${1:-}" = watch ]; then
     shift
     exec python3 bench/watch.py "$@"
+fi
+# bench/run.sh output [direct|inherit|log] [--lines N] [--runs N]: bench/output.py.
+if [ "${1:-}" = output ]; then
+    shift
+    exec python3 bench/output.py "$@"
 fi
 exec python3 bench/bench.py "$@"

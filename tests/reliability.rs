@@ -215,3 +215,47 @@ fn a_background_child_with_closed_output_does_not_hold_the_build_open() {
 fn a_background_child_holding_the_output_pipe_does_not_hold_the_build_open() {
     background_child_does_not_hold_the_build("sh -c 'echo building; (sleep 12 &); echo built'");
 }
+
+/// Write system calls made by process `pid` so far (all its threads), from /proc/PID/io.
+fn write_syscalls(pid: i32) -> u64 {
+    let io = std::fs::read_to_string(format!("/proc/{pid}/io")).unwrap_or_default();
+    io.lines()
+        .find_map(|line| line.strip_prefix("syscw: "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no syscw in /proc/{pid}/io: {io}"))
+}
+
+/// A `log` readiness check puts hotdev between the app and the terminal: the copy must keep
+/// up with a chatty app, so it writes once per read, never once per line (per line, 20,000
+/// lines cost 20,000 writes, and the app blocked on its full pipe meanwhile).
+#[test]
+fn a_log_readiness_check_copies_a_chatty_app_per_read_not_per_line() {
+    const LINES: usize = 20_000;
+    let fx = Fixture::empty();
+    fx.write(
+        "app.py",
+        &format!(
+            "import sys, time\nsys.stdout.write('listening\\n')\nsys.stdout.flush()\n\
+             sys.stdout.write('line\\n' * {LINES})\nsys.stdout.flush()\ntime.sleep(600)\n"
+        ),
+    );
+    fx.write(
+        ".hotdev.toml",
+        "[run]\ncommand = [\"python3\", \"app.py\"]\nready = { log = \"listening\" }\n",
+    );
+    let h = Hotdev::start(fx.path(), &[]);
+    h.wait_for("generation_ready", &[("generation", json!(1))], SHORT)
+        .unwrap_or_else(|e| panic!("{e}\n{}", h.tail(20)));
+    assert!(
+        wait_until(SHORT, || h.app_line_count() > LINES),
+        "{} of {} lines arrived\n{}",
+        h.app_line_count(),
+        LINES + 1,
+        h.tail(20)
+    );
+    let writes = write_syscalls(h.pid());
+    assert!(
+        writes < 1_000,
+        "hotdev made {writes} write calls to pass on {LINES} lines"
+    );
+}
