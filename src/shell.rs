@@ -5,6 +5,7 @@
 //! only place that reports effects (pids, timings). It decides nothing the engine could decide.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -216,13 +217,14 @@ impl Shell {
                 Some(event) => event,
                 None => match rx.recv() {
                     Ok(input) => {
-                        // The config file is hotdev's, not the app's: on its own it builds
-                        // only through the reload (which rebuilds when the new one applies).
-                        let input = if self.touches_config(&input) {
-                            self.reload_config(engine);
-                            self.without_config(input)
-                        } else {
+                        // The config and env files are hotdev's, not the app's: they build or
+                        // restart only through the reload, once the new settings apply.
+                        let own = self.own_files_in(&input);
+                        let input = if own.is_empty() {
                             Some(input)
+                        } else {
+                            self.reload_config(engine, &own);
+                            without_files(input, &own)
                         };
                         match input.and_then(|input| self.take(input)) {
                             Some(event) => event,
@@ -269,29 +271,27 @@ impl Shell {
         });
     }
 
-    /// Whether a burst of file events includes the config file.
-    fn touches_config(&self, input: &Input) -> bool {
-        let Some(file) = &self.config.file else {
-            return false;
+    /// hotdev's own files (the config file, the env files) among a burst's paths.
+    fn own_files_in(&self, input: &Input) -> Vec<PathBuf> {
+        let paths = match input {
+            Input::Event(Event::Changed(changes)) => &changes.paths,
+            Input::Ignored(paths) => paths,
+            _ => return Vec::new(),
         };
-        match input {
-            Input::Event(Event::Changed(changes)) => changes.paths.contains(file),
-            Input::Ignored(paths) => paths.contains(file),
-            _ => false,
-        }
+        // The files watched by name are exactly these.
+        let own = &self.config.watch.files;
+        paths
+            .iter()
+            .filter(|path| own.contains(path))
+            .cloned()
+            .collect()
     }
 
-    /// The input minus the config file; `None` when nothing else changed.
-    fn without_config(&self, input: Input) -> Option<Input> {
-        match &self.config.file {
-            Some(file) => without_file(input, file),
-            None => Some(input),
-        }
-    }
-
-    /// The config file changed: apply the new one, or keep the old one and say why. Listeners
-    /// and output settings stay as they are (rebinding would refuse connections).
-    fn reload_config(&mut self, engine: &mut Engine) {
+    /// The config file or an env file (`changed`) changed: apply the new configuration, or
+    /// keep the old one and say why. Listeners and output settings stay as they are
+    /// (rebinding would refuse connections). A new config file, or a build's env file, takes
+    /// effect with a build; a run env file alone with a restart.
+    fn reload_config(&mut self, engine: &mut Engine, changed: &[PathBuf]) {
         let mut new = match (self.reload)() {
             Ok(config) => config,
             Err(message) => {
@@ -340,12 +340,35 @@ impl Shell {
             restart: new.run.restart,
         });
         self.config = new;
-        if let Some(file) = &self.config.file {
-            self.reporter
-                .report(&Message::ConfigReloaded { path: file });
+        let config_edit = self
+            .config
+            .file
+            .as_ref()
+            .filter(|file| changed.contains(file));
+        let build_env = self.config.build.as_ref().and_then(|build| {
+            build
+                .command
+                .env_files
+                .iter()
+                .find(|file| changed.contains(file))
+        });
+        let rebuild = config_edit.is_some() || build_env.is_some();
+        match (config_edit, build_env.or(changed.first())) {
+            (Some(file), _) => self
+                .reporter
+                .report(&Message::ConfigReloaded { path: file }),
+            (None, Some(path)) => self
+                .reporter
+                .report(&Message::EnvFileChanged { path, rebuild }),
+            (None, None) => {}
         }
-        // New commands take effect with a fresh build and swap.
-        self.follow_ups.push_back(Event::Manual(Manual::Rebuild));
+        // New commands take effect with a fresh build and swap; new variables for the app
+        // alone with a restart of the current build.
+        self.follow_ups.push_back(Event::Manual(if rebuild {
+            Manual::Rebuild
+        } else {
+            Manual::Restart
+        }));
     }
 
     /// Replaces the watcher by one for `config`.
@@ -850,10 +873,10 @@ impl Drop for Shell {
 /// `input` minus `file`; `None` when nothing else changed. A burst's last change set that named
 /// only `file` still ends the burst for the engine: it becomes [`Event::Settled`], so that a
 /// speculative build of the burst's start is not held for ever.
-fn without_file(input: Input, file: &std::path::Path) -> Option<Input> {
+fn without_files(input: Input, files: &[PathBuf]) -> Option<Input> {
     match input {
         Input::Event(Event::Changed(mut changes)) => {
-            changes.paths.retain(|p| p != file);
+            changes.paths.retain(|p| !files.contains(p));
             if changes.overflow || !changes.paths.is_empty() {
                 Some(Input::Event(Event::Changed(changes)))
             } else if changes.tentative {
@@ -863,7 +886,7 @@ fn without_file(input: Input, file: &std::path::Path) -> Option<Input> {
             }
         }
         Input::Ignored(mut paths) => {
-            paths.retain(|p| p != file);
+            paths.retain(|p| !files.contains(p));
             (!paths.is_empty()).then_some(Input::Ignored(paths))
         }
         other => Some(other),
@@ -918,7 +941,7 @@ fn spawn_signal_source(tx: Sender) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::{Path, PathBuf};
+    use std::path::PathBuf;
 
     use super::*;
 
@@ -942,7 +965,10 @@ mod tests {
 
     #[test]
     fn the_config_file_is_taken_out_of_a_change() {
-        let rest = without_file(changed(&["/p/a.go", CONFIG], false), Path::new(CONFIG));
+        let rest = without_files(
+            changed(&["/p/a.go", CONFIG], false),
+            &[PathBuf::from(CONFIG)],
+        );
         let Some(Event::Changed(changes)) = event(rest) else {
             panic!("expected a change");
         };
@@ -951,9 +977,9 @@ mod tests {
 
     #[test]
     fn a_burst_that_ends_with_only_the_config_file_still_settles() {
-        let end = without_file(changed(&[CONFIG], false), Path::new(CONFIG));
+        let end = without_files(changed(&[CONFIG], false), &[PathBuf::from(CONFIG)]);
         assert_eq!(event(end), Some(Event::Settled));
-        let early = without_file(changed(&[CONFIG], true), Path::new(CONFIG));
+        let early = without_files(changed(&[CONFIG], true), &[PathBuf::from(CONFIG)]);
         assert_eq!(event(early), None, "a tentative one has nothing to say");
     }
 }

@@ -37,6 +37,8 @@ fn every_air_config_becomes_a_hotdev_config_that_loads() {
     for name in AIR_CONFIGS {
         let fx = air_project();
         fx.write(".air.toml", &air_fixture(name));
+        // every-key names `.env` in env_files: hotdev reads it, so it must be there.
+        fx.write(".env", "GREETING=hello\n");
         let init = hotdev_in(fx.path(), &["init", "--from-air"]);
         let stderr = String::from_utf8_lossy(&init.stderr);
         assert!(init.status.success(), "{name}: {stderr}");

@@ -63,6 +63,9 @@ pub struct BuildFile {
     /// Variables added to hotdev's environment for the build.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
+    /// Dotenv files (a path or a list, relative to this file) read into the build's
+    /// environment; `env` wins over them, and a later file over an earlier one.
+    pub env_file: Option<PathList>,
     /// Kill a build that runs longer than this, e.g. `"5m"`. Default: no limit.
     pub timeout: Option<String>,
     /// Start the build as soon as a burst of changes pauses (5ms, every changed file closed)
@@ -80,6 +83,10 @@ pub struct RunFile {
     /// Variables added to hotdev's environment for every generation.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
+    /// Dotenv files (a path or a list, relative to this file) read into every generation's
+    /// environment; `env` wins over them, and a later file over an earlier one. A changed
+    /// file restarts the app without a build.
+    pub env_file: Option<PathList>,
     /// How generation N is replaced by N+1. Default `restart`.
     pub strategy: Option<StrategyFile>,
     /// The signal that asks the app to reload itself under `strategy = "signal"`. Default `SIGHUP`.
@@ -147,6 +154,30 @@ pub enum CommandFile {
     Argv(Vec<String>),
 }
 
+/// One path or a list of paths.
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[schemars(untagged)]
+pub enum PathList {
+    /// `env_file = ".env"`
+    One(String),
+    /// `env_file = [".env", ".env.local"]`
+    Many(Vec<String>),
+}
+
+impl PathList {
+    /// The paths with the dotted key of each (`run.env_file` or `run.env_file[1]`).
+    pub fn keyed(&self, key: &str) -> Vec<(String, String)> {
+        match self {
+            PathList::One(path) => vec![(path.clone(), key.to_string())],
+            PathList::Many(paths) => paths
+                .iter()
+                .enumerate()
+                .map(|(i, path)| (path.clone(), format!("{key}[{i}]")))
+                .collect(),
+        }
+    }
+}
+
 /// `watch.poll`: a switch or an interval.
 #[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
 #[schemars(untagged)]
@@ -184,6 +215,29 @@ impl<'de> Deserialize<'de> for CommandFile {
             }
         }
         deserializer.deserialize_any(CommandVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for PathList {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct PathsVisitor;
+        impl<'de> Visitor<'de> for PathsVisitor {
+            type Value = PathList;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a path or an array of paths")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(PathList::One(v.to_owned()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut paths = Vec::new();
+                while let Some(path) = seq.next_element::<String>()? {
+                    paths.push(path);
+                }
+                Ok(PathList::Many(paths))
+            }
+        }
+        deserializer.deserialize_any(PathsVisitor)
     }
 }
 

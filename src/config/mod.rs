@@ -4,6 +4,7 @@
 //! absolute, durations are `Duration`s, signals are `Signal`s. Parsing lives in `file`,
 //! merging with the CLI and validation in `resolve`, error rendering in `error`.
 
+mod dotenv;
 pub mod error;
 pub mod file;
 mod never;
@@ -99,7 +100,10 @@ impl Program {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandSpec {
     pub program: Program,
+    /// Set over hotdev's own environment: `env` laid over what the `env_files` say.
     pub env: BTreeMap<String, String>,
+    /// The dotenv files `env` was read from (absolute), watched by name.
+    pub env_files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone)]

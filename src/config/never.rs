@@ -129,6 +129,7 @@ mod tests {
             command: CommandSpec {
                 program: Program::Shell(line.into()),
                 env: BTreeMap::new(),
+                env_files: Vec::new(),
             },
             timeout: None,
             speculative: true,

@@ -4,13 +4,15 @@
 //! with a message that points at the flag or the key; downstream code trusts the `Config`.
 //! The only I/O: finding and reading the file, and looking programs up on PATH.
 
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::error::{ConfigError, Problem};
-use super::file::{CommandFile, FileConfig, Poll, ReadyFile, StrategyFile};
+use super::dotenv::{self, EnvFileError};
+use super::error::{ConfigError, Origin, Problem};
+use super::file::{CommandFile, FileConfig, PathList, Poll, ReadyFile, StrategyFile};
 use super::never::{never_watched, normalize};
 use super::source::Source;
 use super::{
@@ -214,8 +216,11 @@ impl Ctx<'_> {
             self.env.cargo_target_dir.as_deref(),
         );
         watch.never.extend(self.env.own_output.iter().cloned());
-        // hotdev's own file is watched wherever it is, even outside the roots.
+        // hotdev's own files are watched wherever they are, even outside the roots.
         watch.files.extend(path.iter().cloned());
+        for command in build.iter().map(|b| &b.command).chain([&run.command]) {
+            watch.files.extend(command.env_files.iter().cloned());
+        }
         let output = OutputConfig {
             format: match cli.log_format {
                 Some(LogFormatArg::Json) => LogFormat::Json,
@@ -356,6 +361,56 @@ impl Ctx<'_> {
         ))
     }
 
+    /// The environment of `[table]`: its `env_file`s in order (a later one wins), then its
+    /// `env` over them. Returns the variables and the files' absolute paths.
+    fn env(
+        &self,
+        env: Option<&BTreeMap<String, String>>,
+        files: Option<&PathList>,
+        table: &str,
+    ) -> Result<(BTreeMap<String, String>, Vec<PathBuf>), ConfigError> {
+        let mut vars = BTreeMap::new();
+        let mut paths = Vec::new();
+        let key = format!("{table}.env_file");
+        for (path, at) in files.map(|f| f.keyed(&key)).unwrap_or_default() {
+            let full = normalize(&self.root.join(&path));
+            match dotenv::read(&full) {
+                Ok(read) => vars.extend(read),
+                Err(EnvFileError::Unreadable(why)) => {
+                    return Err(self.error(
+                        At::Key(&at),
+                        Problem::new(format!("cannot read the env file `{path}`: {why}"))
+                            .with_hint(format!(
+                                "env files are relative to {}",
+                                self.root.display()
+                            )),
+                    ));
+                }
+                Err(EnvFileError::Malformed { line, column, text }) => {
+                    let origin = Origin::File {
+                        path: full,
+                        position: Some((line, column)),
+                    };
+                    return Err(ConfigError::new(
+                        origin,
+                        Problem::new(format!("not a `NAME=value` line: `{text}`")).with_hint(
+                            "quote values with spaces or `#` (NAME=\"a b\"); comments start a line with `#`",
+                        ),
+                    )
+                    .with_key(at));
+                }
+            }
+            paths.push(full);
+        }
+        vars.extend(
+            env.into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
+        self.check_env(&vars, &format!("{table}.env"))?;
+        Ok((vars, paths))
+    }
+
     /// Environment names a process can be given: `A=B = "x"` would reach the child as
     /// `A=B=x`, which is `A` set to `B=x`.
     fn check_env(
@@ -405,15 +460,22 @@ impl Ctx<'_> {
             ),
             |text| value::duration_within(text, value::TIMEOUT),
         )?;
-        let env = from_file.map(|build| build.env.clone()).unwrap_or_default();
-        self.check_env(&env, "build.env")?;
+        let (env, env_files) = self.env(
+            from_file.map(|build| &build.env),
+            from_file.and_then(|build| build.env_file.as_ref()),
+            "build",
+        )?;
         let speculative = !self.cli.no_speculative
             && from_file
                 .and_then(|build| build.speculative)
                 .unwrap_or(defaults::SPECULATIVE);
         Ok(Some((
             BuildConfig {
-                command: CommandSpec { program, env },
+                command: CommandSpec {
+                    program,
+                    env,
+                    env_files,
+                },
                 timeout,
                 speculative,
             },
@@ -512,10 +574,13 @@ impl Ctx<'_> {
             }
             (None, None) => (None, At::Key("run.ready")),
         };
-        let env = run.env.clone();
-        self.check_env(&env, "run.env")?;
+        let (env, env_files) = self.env(Some(&run.env), run.env_file.as_ref(), "run")?;
         let config = RunConfig {
-            command: CommandSpec { program, env },
+            command: CommandSpec {
+                program,
+                env,
+                env_files,
+            },
             strategy,
             reload_signal,
             stop_signal,

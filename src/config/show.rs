@@ -212,6 +212,15 @@ impl Lookup<'_> {
             );
             push(
                 "build",
+                "env_file",
+                Some(strings(
+                    build.command.env_files.iter().map(|p| shown_path(p)),
+                )),
+                self.from(None, "build.env_file"),
+                None,
+            );
+            push(
+                "build",
                 "timeout",
                 build.timeout.map(duration),
                 self.from(None, "build.timeout"),
@@ -247,6 +256,13 @@ impl Lookup<'_> {
             "env",
             Some(env(&run.command.env)),
             self.from(None, "run.env"),
+            None,
+        );
+        push(
+            "run",
+            "env_file",
+            Some(strings(run.command.env_files.iter().map(|p| shown_path(p)))),
+            self.from(None, "run.env_file"),
             None,
         );
         let strategy = match run.strategy {
@@ -366,6 +382,10 @@ fn relative(root: &Path, path: &Path) -> String {
         Ok(rest) => rest.display().to_string(),
         Err(_) => path.display().to_string(),
     }
+}
+
+fn shown_path(path: &std::path::Path) -> String {
+    path.to_string_lossy().into_owned()
 }
 
 fn strings(items: impl Iterator<Item = String>) -> Value {

@@ -292,7 +292,7 @@ mod tests {
     fn unknown_key_names_key_table_and_closest_valid_key() {
         assert_eq!(
             error("[build]\ncomand = \"go build\"\n"),
-            ".hotdev.toml:2:1: unknown key `comand` in `[build]` (key `build.comand`)\n  hint: did you mean `command`? (valid: `command`, `env`, `timeout`, `speculative`)"
+            ".hotdev.toml:2:1: unknown key `comand` in `[build]` (key `build.comand`)\n  hint: did you mean `command`? (valid: `command`, `env`, `env_file`, `timeout`, `speculative`)"
         );
     }
 

@@ -85,6 +85,7 @@ struct Out {
     build: Option<String>,
     run: Option<String>,
     run_env: Vec<(String, String)>,
+    env_files: Vec<String>,
     stop_signal: Option<&'static str>,
     stop_timeout: Option<String>,
     restart: Option<&'static str>,
@@ -153,10 +154,13 @@ pub fn translate(text: &str) -> Result<Translation, String> {
                 None => out.unmapped("root", "not a string: ignored"),
             },
             "tmp_dir" | "testdata_dir" => {}
-            "env_files" => out.unmapped(
-                "env_files",
-                "hotdev does not read .env files yet: put the variables in run.env / build.env",
-            ),
+            "env_files" => {
+                out.env_files = strings(value);
+                out.mapped(
+                    "env_files",
+                    "build.env_file and run.env_file (a missing file is an error in hotdev)",
+                );
+            }
             "build" | "log" | "color" | "misc" | "screen" | "proxy" => {}
             other => out.unmapped(other, "unknown air key: not mapped"),
         }
@@ -699,10 +703,20 @@ fn render(out: &Out) -> String {
     if let Some(build) = &out.build {
         line(&format!("command = {}", quote(build)));
     }
+    let env_files = (!out.env_files.is_empty()).then(|| {
+        let quoted: Vec<String> = out.env_files.iter().map(|f| quote(f)).collect();
+        format!("env_file = [{}]", quoted.join(", "))
+    });
+    if let Some(env_files) = &env_files {
+        line(env_files);
+    }
     line("");
     line("[run]");
     if let Some(run) = &out.run {
         line(&format!("command = {}", quote(run)));
+    }
+    if let Some(env_files) = &env_files {
+        line(env_files);
     }
     if !out.run_env.is_empty() {
         let pairs: Vec<String> = out

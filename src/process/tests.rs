@@ -23,6 +23,7 @@ fn argv(args: &[&str]) -> CommandSpec {
     CommandSpec {
         program: Program::Argv(args.iter().map(|a| a.to_string()).collect()),
         env: BTreeMap::new(),
+        env_files: Vec::new(),
     }
 }
 
@@ -30,6 +31,7 @@ fn shell(script: &str) -> CommandSpec {
     CommandSpec {
         program: Program::Shell(script.to_string()),
         env: BTreeMap::new(),
+        env_files: Vec::new(),
     }
 }
 

@@ -118,6 +118,12 @@ pub enum Message<'a> {
     ConfigReloaded {
         path: &'a Path,
     },
+    /// An env file changed and its variables are in force: the app restarts with them (or,
+    /// for a build's env file, a build runs first).
+    EnvFileChanged {
+        path: &'a Path,
+        rebuild: bool,
+    },
     /// The restart policy starts the app again after `delay`.
     Restarting {
         attempt: u32,
@@ -548,6 +554,14 @@ fn human_of(message: &Message) -> (Level, String) {
             Level::Good,
             format!("{} reloaded: rebuilding with it", text::path(path)),
         ),
+        EnvFileChanged { path, rebuild } => (
+            Level::Good,
+            format!(
+                "{} changed: {} with its variables",
+                text::path(path),
+                if *rebuild { "rebuilding" } else { "restarting" }
+            ),
+        ),
         Restarting { attempt, delay } => (
             Level::Warn,
             format!(
@@ -716,6 +730,11 @@ fn json_of(message: &Message) -> Value {
         ConfigReloaded { path } => {
             json!({"event": "config_reloaded", "path": text::path_lossy(path)})
         }
+        EnvFileChanged { path, rebuild } => json!({
+            "event": "env_file_changed",
+            "path": text::path_lossy(path),
+            "action": if *rebuild { "rebuild" } else { "restart" },
+        }),
         Restarting { attempt, delay } => json!({
             "event": "restarting",
             "attempt": attempt,

@@ -101,7 +101,15 @@ fn the_every_key_config_maps_to_what_air_did() {
     assert!(note("build.post_cmd").text.contains("echo post > post.txt"));
     assert!(!note("build.windows").mapped);
     assert!(!note("build.rules").mapped);
-    assert!(!note("env_files").mapped);
+    assert!(note("env_files").mapped);
+    for table in ["build", "run"] {
+        let files = get(&t, &format!("{table}.env_file")).and_then(Value::as_array);
+        assert_eq!(
+            files.map(|f| f.iter().filter_map(Value::as_str).collect::<Vec<_>>()),
+            Some(vec![".env"]),
+            "{table}"
+        );
+    }
 }
 
 #[test]
