@@ -196,6 +196,7 @@ fn tcp(name: &str) -> ListenSpec {
     ListenSpec {
         address: ListenAddress::Tcp("127.0.0.1:0".parse().unwrap()),
         name: name.to_string(),
+        from_flag: false,
     }
 }
 
@@ -284,6 +285,7 @@ fn argv_child_gets_listeners_at_fd3_with_the_systemd_environment() {
         ListenSpec {
             address: ListenAddress::Unix(sock),
             name: "admin".to_string(),
+            from_flag: false,
         },
     ];
     let listeners = Listeners::bind(&specs).unwrap();
