@@ -11,8 +11,8 @@ use crate::cli::Cli;
 pub fn render() -> String {
     let man = clap_mangen::Man::new(Cli::command());
     type Section = fn(&clap_mangen::Man, &mut dyn std::io::Write) -> std::io::Result<()>;
-    // clap's own sections, without the EXTRA one it makes of `after_help` (the exit codes,
-    // which EXIT STATUS below says in full).
+    // clap's own sections, without the EXTRA one it makes of `after_help` (the keys and the
+    // exit codes, which KEYS and EXIT STATUS below say in full).
     let sections: [Section; 6] = [
         clap_mangen::Man::render_title,
         clap_mangen::Man::render_name_section,
@@ -47,7 +47,27 @@ pub fn render() -> String {
 }
 
 /// Hand-written roff for what the CLI definition cannot say.
-const EXTRA: &str = r#".SH FILES
+const EXTRA: &str = r#".SH KEYS
+When stdin is a terminal that hotdev owns (and without \fB\-\-no\-keys\fR):
+.TP
+\fBr\fR
+Rebuild and swap now (hotdev answers "rebuild requested (r)").
+.TP
+\fBR\fR
+Restart the app without building ("restart requested (R)").
+.TP
+\fBc\fR
+Clear the screen.
+.TP
+\fBp\fR
+Pause or resume watching; a change made while paused builds on resume.
+.TP
+\fBq\fR
+Quit, as Ctrl\-C does.
+.TP
+\fBh\fR, \fB?\fR
+The keys in one line.
+.SH FILES
 .TP
 \fI.hotdev.toml\fR
 The configuration, looked for in the working directory and its ancestors (\fB\-\-config\fR names

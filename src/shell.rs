@@ -401,8 +401,20 @@ impl Shell {
 
     fn key(&mut self, key: Key) -> Option<Event> {
         match key {
-            Key::Rebuild => Some(Event::Manual(Manual::Rebuild)),
-            Key::Restart => Some(Event::Manual(Manual::Restart)),
+            Key::Rebuild => {
+                self.reporter.report(&Message::Requested {
+                    action: "rebuild",
+                    key: 'r',
+                });
+                Some(Event::Manual(Manual::Rebuild))
+            }
+            Key::Restart => {
+                self.reporter.report(&Message::Requested {
+                    action: "restart",
+                    key: 'R',
+                });
+                Some(Event::Manual(Manual::Restart))
+            }
             Key::Quit => {
                 self.reporter.report(&Message::Shutdown { signal: "q" });
                 Some(Event::Shutdown)

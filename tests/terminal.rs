@@ -347,7 +347,8 @@ fn r_rebuilds_and_q_quits() {
     let at = h.wait_for("generation 1 running", 0);
 
     h.press(b"r");
-    let build = h.wait_for("build 2 started", at);
+    let asked = h.wait_for("rebuild requested (r)", at);
+    let build = h.wait_for("build 2 started", asked);
     let at = h.wait_for("generation 2 running", build);
     let gen2 = pid_after(&h.output, "generation 2 running", build);
     assert!(
@@ -501,7 +502,8 @@ fn capital_r_restarts_without_building() {
     let gen1 = pid_after(&h.output, "generation 1 running", 0);
 
     h.press(b"R");
-    let at = h.wait_for("generation 2 running", at);
+    let asked = h.wait_for("restart requested (R)", at);
+    let at = h.wait_for("generation 2 running", asked);
     let gen2 = pid_after(&h.output, "generation 2 running", 0);
     assert_ne!(gen1, gen2, "generation 2 is a new process");
     assert!(

@@ -123,6 +123,13 @@ pub enum Message<'a> {
         attempt: u32,
         delay: Duration,
     },
+    /// A key asked for a rebuild (`r`) or a restart (`R`): said at once, since the build or
+    /// swap it starts may take a while to show.
+    Requested {
+        /// `rebuild` or `restart`.
+        action: &'static str,
+        key: char,
+    },
     /// `p` pressed: watching paused or resumed.
     Paused {
         paused: bool,
@@ -555,6 +562,7 @@ fn human_of(message: &Message) -> (Level, String) {
                 format_duration(*delay)
             ),
         ),
+        Requested { action, key } => (Level::Step, format!("{action} requested ({key})")),
         Paused { paused: true } => (
             Level::Warn,
             "paused: changes are noted, nothing builds (p resumes)".to_string(),
@@ -721,6 +729,9 @@ fn json_of(message: &Message) -> Value {
             "attempt": attempt,
             "delay_ms": ms(delay),
         }),
+        Requested { action, key } => {
+            json!({"event": "requested", "action": action, "key": key.to_string()})
+        }
         Paused { paused } => json!({"event": "paused", "paused": paused}),
         Help { text } => json!({"event": "help", "text": text}),
         Shutdown { signal } => json!({"event": "shutdown", "signal": signal}),
@@ -786,6 +797,19 @@ mod tests {
             root,
         });
         assert_eq!(text, "4 files changed: a.go, b.go, c.go and 1 more");
+    }
+
+    #[test]
+    fn a_key_request_is_one_line_and_one_event() {
+        let message = Message::Requested {
+            action: "rebuild",
+            key: 'r',
+        };
+        assert_eq!(human_of(&message).1, "rebuild requested (r)");
+        assert_eq!(
+            json_of(&message),
+            json!({"event": "requested", "action": "rebuild", "key": "r"})
+        );
     }
 
     #[test]
