@@ -81,7 +81,11 @@ Globs that never trigger a build, in \fI.gitignore\fR syntax, next to \fI.gitign
 .SH ENVIRONMENT
 .TP
 \fBNO_COLOR\fR
-Plain status lines, without colour.
+Plain status lines, without colour; builds and apps are not asked for colour either.
+.TP
+\fBCARGO_TERM_COLOR\fR, \fBCLICOLOR_FORCE\fR, \fBFORCE_COLOR\fR
+Set to always, 1 and 1 for builds (and apps) when hotdev writes to a colour terminal, since their
+output reaches it through a pipe; a value you set yourself, or in build.env or run.env, is kept.
 .TP
 \fBLISTEN_FDS\fR, \fBLISTEN_FDNAMES\fR, \fBLISTEN_PID\fR, \fBPORT\fR
 Set for the app when \fB[[listen]]\fR or \fB\-\-listen\fR pre-binds sockets (systemd socket

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use console::Term;
 use nix::sys::signal::Signal;
 
 use crate::bus::{self, Input, Sender};
@@ -93,6 +94,11 @@ struct Shell {
     exit_code: u8,
     /// The newest build that succeeded: `HOTDEV_BUILD_ID` of the generations it runs.
     last_good_build: Option<BuildId>,
+    /// Environment builds get unless the user set it: colour, when their output (shown on
+    /// hotdev's stderr) reaches a colour terminal through hotdev's pipe.
+    build_fallback_env: Vec<(String, String)>,
+    /// The same for generations, whose output goes to hotdev's stdout and stderr.
+    app_fallback_env: Vec<(String, String)>,
     /// `p` pressed: changes are noted but start nothing until resumed.
     /// The engine's serving generation, refreshed around every step (for messages only).
     serving: Option<GenId>,
@@ -200,6 +206,11 @@ pub fn run(config: Config, reload: Reload) -> Result<u8, StartError> {
         exit_code: exit::SUCCESS,
         serving: None,
         last_good_build: None,
+        build_fallback_env: process::colour::fallback_env(colour_terminal(&[Term::stderr()])),
+        app_fallback_env: process::colour::fallback_env(colour_terminal(&[
+            Term::stdout(),
+            Term::stderr(),
+        ])),
     };
     let code = shell.run_loop(&mut engine, &rx);
     drop(keys);
@@ -665,6 +676,7 @@ impl Shell {
             spec: &build.command,
             cwd: &self.config.root,
             extra_env: vec![("HOTDEV_BUILD_ID".into(), id.to_string())],
+            fallback_env: &self.build_fallback_env,
             listeners: None,
             output: Output::Piped,
         };
@@ -762,6 +774,7 @@ impl Shell {
             spec: &run.command,
             cwd: &self.config.root,
             extra_env,
+            fallback_env: &self.app_fallback_env,
             listeners: if self.listeners.is_empty() {
                 None
             } else {
@@ -876,6 +889,12 @@ fn without_file(input: Input, file: &std::path::Path) -> Option<Input> {
         }
         other => Some(other),
     }
+}
+
+/// Whether every one of `terms` is a terminal that takes colour (`NO_COLOR` unset, `TERM` not
+/// `dumb`), as hotdev's own styling decides it.
+fn colour_terminal(terms: &[Term]) -> bool {
+    terms.iter().all(|term| term.features().colors_supported())
 }
 
 /// A generation that ran this long is stable: its next crash restarts the backoff at 1s.

@@ -5,6 +5,7 @@
 //! systemd socket-activation protocol. This module starts, signals and reaps; it decides
 //! nothing (that is the engine's job) and never waits with `waitpid(-1)`.
 
+pub mod colour;
 mod env;
 mod exec;
 mod group;
@@ -46,6 +47,9 @@ pub struct Spawn<'a> {
     /// Set on top of hotdev's environment and `spec.env`, e.g. `HOTDEV_BUILD_ID`,
     /// `NOTIFY_SOCKET`.
     pub extra_env: Vec<(String, String)>,
+    /// Set only where neither hotdev's environment nor `spec.env` has the name, e.g. the
+    /// force-colour variables ([`colour::fallback_env`]).
+    pub fallback_env: &'a [(String, String)],
     /// Handed over at fds 3, 4, … with `LISTEN_FDS` and friends; `None` for builds.
     pub listeners: Option<&'a Listeners>,
     pub output: Output,
@@ -97,6 +101,7 @@ pub fn spawn(req: &Spawn<'_>) -> Result<Child, SpawnError> {
         port: listeners.first_tcp_port(),
     });
     let env = env::child_env(
+        req.fallback_env,
         std::env::vars_os(),
         &req.spec.env,
         &req.extra_env,

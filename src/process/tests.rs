@@ -38,6 +38,7 @@ fn request<'a>(spec: &'a CommandSpec, listeners: Option<&'a Listeners>) -> Spawn
         spec,
         cwd: Path::new("/"),
         extra_env: Vec::new(),
+        fallback_env: &[],
         listeners,
         output: Output::Inherit,
     }

@@ -652,6 +652,7 @@ fn json_of(message: &Message) -> Value {
             "status": status,
             "serving": serving,
         }),
+        // Plain text for tools: a build given colour (hotdev on a terminal) wrote escapes.
         BuildOutput {
             build,
             lines,
@@ -660,7 +661,7 @@ fn json_of(message: &Message) -> Value {
             "event": "build_output",
             "build": build,
             "failed": failed,
-            "lines": lines,
+            "lines": lines.iter().map(|l| console::strip_ansi_codes(l)).collect::<Vec<_>>(),
         }),
         GenerationStarted {
             generation,
@@ -797,6 +798,28 @@ mod tests {
             root,
         });
         assert_eq!(text, "4 files changed: a.go, b.go, c.go and 1 more");
+    }
+
+    #[test]
+    fn json_build_output_carries_the_text_without_escape_codes() {
+        let lines = [
+            "\x1b[1m\x1b[91merror[E0308]\x1b[0m\x1b[1m: mismatched types\x1b[0m".to_string(),
+            "\x1b[K  --> src/main.rs:2:5".to_string(),
+            "plain".to_string(),
+        ];
+        let v = json_of(&Message::BuildOutput {
+            build: 1,
+            lines: &lines,
+            failed: true,
+        });
+        assert_eq!(
+            v["lines"],
+            json!([
+                "error[E0308]: mismatched types",
+                "  --> src/main.rs:2:5",
+                "plain"
+            ])
+        );
     }
 
     #[test]
