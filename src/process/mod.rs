@@ -37,6 +37,9 @@ pub enum Output {
     Inherit,
     /// Pipes the caller reads (e.g. for a `log` readiness check) and must keep draining.
     Piped,
+    /// stdout as hotdev's own, stderr a pipe the caller reads and must keep draining (to see
+    /// why the app exited, without turning its stdout into a block-buffered pipe).
+    PipedStderr,
 }
 
 /// What to start, where, and with what.
@@ -144,6 +147,7 @@ pub fn spawn(req: &Spawn<'_>) -> Result<Child, SpawnError> {
     match req.output {
         Output::Inherit => cmd.stdout(Stdio::inherit()).stderr(Stdio::inherit()),
         Output::Piped => cmd.stdout(Stdio::piped()).stderr(Stdio::piped()),
+        Output::PipedStderr => cmd.stdout(Stdio::inherit()).stderr(Stdio::piped()),
     };
     image.arm(&mut cmd);
     // Held until the new group is tracked, so the reaper never takes a status of its.

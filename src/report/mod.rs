@@ -141,6 +141,15 @@ pub enum Message<'a> {
     Shutdown {
         signal: &'a str,
     },
+    /// Something hotdev can see will go (or went) wrong, with the fix: e.g. a run command that
+    /// forks while `[[listen]]` is set.
+    Warning {
+        /// Stable name for tools: `forking_wrapper`, `bound_itself`, `listen_pid_refused`.
+        kind: &'static str,
+        generation: Option<GenId>,
+        message: &'a str,
+        hint: &'a str,
+    },
     Error {
         message: &'a str,
     },
@@ -212,7 +221,7 @@ impl Reporter {
                 // Outside text (file names, commands, app output quoted in a reason) must not
                 // drive the terminal. Only an error's own line breaks (its hint) are kept.
                 let text = match message {
-                    Message::Error { .. } => text
+                    Message::Error { .. } | Message::Warning { .. } => text
                         .split('\n')
                         .map(text::printable)
                         .collect::<Vec<_>>()
@@ -570,6 +579,14 @@ fn human_of(message: &Message) -> (Level, String) {
         Paused { paused: false } => (Level::Step, "resumed watching".to_string()),
         Help { text } => (Level::Step, text.to_string()),
         Shutdown { signal } => (Level::Step, format!("{signal}: stopping everything")),
+        Warning { message, hint, .. } => (
+            Level::Warn,
+            format!(
+                "{}\n  hint: {}",
+                text::printable(message),
+                text::printable(hint)
+            ),
+        ),
         Error { message } => (Level::Bad, message.to_string()),
         Exit { code } => (Level::Detail, format!("exit {code}")),
     }
@@ -736,6 +753,18 @@ fn json_of(message: &Message) -> Value {
         Paused { paused } => json!({"event": "paused", "paused": paused}),
         Help { text } => json!({"event": "help", "text": text}),
         Shutdown { signal } => json!({"event": "shutdown", "signal": signal}),
+        Warning {
+            kind,
+            generation,
+            message,
+            hint,
+        } => json!({
+            "event": "warning",
+            "kind": kind,
+            "generation": generation,
+            "message": message,
+            "hint": hint,
+        }),
         Error { message } => json!({"event": "error", "message": message}),
         Exit { code } => json!({"event": "exit", "code": code}),
     }

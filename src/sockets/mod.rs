@@ -94,6 +94,17 @@ impl Listeners {
         })
     }
 
+    /// The real ports of the TCP listeners, in config order.
+    pub fn tcp_ports(&self) -> Vec<u16> {
+        self.listeners
+            .iter()
+            .filter_map(|l| match &l.bound {
+                Bound::Tcp(addr) => Some(addr.port()),
+                Bound::Unix(_) => None,
+            })
+            .collect()
+    }
+
     /// Where each listener listens, for messages: `127.0.0.1:8080`, `[::1]:8080`, `unix:/x`.
     pub fn local_addrs(&self) -> Vec<String> {
         self.listeners
