@@ -7,6 +7,16 @@ use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
+/// Below the options: the keys (src/keys.rs reads them) and the exit codes.
+const AFTER_HELP: &str = "Keys (when stdin is a terminal hotdev owns; --no-keys turns them off):\n  \
+r  rebuild and swap now\n  \
+R  restart without building\n  \
+c  clear the screen\n  \
+p  pause/resume watching\n  \
+q  quit\n  \
+h  this list in one line (also ?)\n\n\
+Exit codes: 0 stopped on request, 1 runtime failure, 2 usage or configuration error.";
+
 /// Watch a source tree, build while the old server keeps serving, and swap the running
 /// server for the new one.
 #[derive(Debug, Clone, Default, Parser)]
@@ -21,7 +31,7 @@ Examples:\n  \
 hotdev --build 'go build -o tmp/app .' --listen 8080 -- tmp/app\n  \
 hotdev -e rs --build 'cargo build' --strategy overlap --ready notify -- target/debug/app\n  \
 hotdev -C services/api --ready log:listening -q",
-    after_help = "Exit codes: 0 stopped on request, 1 runtime failure, 2 usage or configuration error."
+    after_help = AFTER_HELP
 )]
 pub struct Cli {
     /// Use this config file instead of looking for .hotdev.toml.
@@ -251,6 +261,25 @@ mod tests {
     fn run_string_and_trailing_command_conflict() {
         assert!(Cli::try_parse_from(["hotdev", "--run", "a", "--", "b"]).is_err());
         assert!(Cli::try_parse_from(["hotdev", "-q", "-v"]).is_err());
+    }
+
+    #[test]
+    fn help_lists_every_key() {
+        let help = Cli::command().render_help().to_string();
+        for (key, word) in [
+            ('r', "rebuild"),
+            ('R', "restart"),
+            ('c', "clear"),
+            ('p', "pause"),
+            ('q', "quit"),
+            ('h', "this list"),
+        ] {
+            assert!(
+                crate::keys::key_of(key as u8).is_some(),
+                "`{key}` is not a key"
+            );
+            assert!(help.contains(&format!("  {key}  {word}")), "{help}");
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod config;
 pub mod engine;
 pub mod exit;
 pub mod filter;
+pub mod handoff;
 pub mod init;
 pub mod keys;
 pub mod manpage;

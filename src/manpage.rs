@@ -11,8 +11,8 @@ use crate::cli::Cli;
 pub fn render() -> String {
     let man = clap_mangen::Man::new(Cli::command());
     type Section = fn(&clap_mangen::Man, &mut dyn std::io::Write) -> std::io::Result<()>;
-    // clap's own sections, without the EXTRA one it makes of `after_help` (the exit codes,
-    // which EXIT STATUS below says in full).
+    // clap's own sections, without the EXTRA one it makes of `after_help` (the keys and the
+    // exit codes, which KEYS and EXIT STATUS below say in full).
     let sections: [Section; 6] = [
         clap_mangen::Man::render_title,
         clap_mangen::Man::render_name_section,
@@ -47,7 +47,27 @@ pub fn render() -> String {
 }
 
 /// Hand-written roff for what the CLI definition cannot say.
-const EXTRA: &str = r#".SH FILES
+const EXTRA: &str = r#".SH KEYS
+When stdin is a terminal that hotdev owns (and without \fB\-\-no\-keys\fR):
+.TP
+\fBr\fR
+Rebuild and swap now (hotdev answers "rebuild requested (r)").
+.TP
+\fBR\fR
+Restart the app without building ("restart requested (R)").
+.TP
+\fBc\fR
+Clear the screen.
+.TP
+\fBp\fR
+Pause or resume watching; a change made while paused builds on resume.
+.TP
+\fBq\fR
+Quit, as Ctrl\-C does.
+.TP
+\fBh\fR, \fB?\fR
+The keys in one line.
+.SH FILES
 .TP
 \fI.hotdev.toml\fR
 The configuration, looked for in the working directory and its ancestors (\fB\-\-config\fR names
@@ -61,7 +81,11 @@ Globs that never trigger a build, in \fI.gitignore\fR syntax, next to \fI.gitign
 .SH ENVIRONMENT
 .TP
 \fBNO_COLOR\fR
-Plain status lines, without colour.
+Plain status lines, without colour; builds and apps are not asked for colour either.
+.TP
+\fBCARGO_TERM_COLOR\fR, \fBCLICOLOR_FORCE\fR, \fBFORCE_COLOR\fR
+Set to always, 1 and 1 for builds (and apps) when hotdev writes to a colour terminal, since their
+output reaches it through a pipe; a value you set yourself, or in build.env or run.env, is kept.
 .TP
 \fBLISTEN_FDS\fR, \fBLISTEN_FDNAMES\fR, \fBLISTEN_PID\fR, \fBPORT\fR
 Set for the app when \fB[[listen]]\fR or \fB\-\-listen\fR pre-binds sockets (systemd socket

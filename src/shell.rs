@@ -10,21 +10,23 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use console::Term;
 use nix::sys::signal::Signal;
 
 use crate::bus::{self, Input, Sender};
 use crate::capture::Capture;
-use crate::config::{Config, Readiness, RestartPolicy};
+use crate::config::{CommandSpec, Config, Program, Readiness, RestartPolicy};
 use crate::engine::{
     Action, BuildId, CancelReason, ChangeSet, Engine, Event, ExitStatus, GenId, Manual, NotReady,
     Note, Settings,
 };
 use crate::exit;
 use crate::filter::Filter;
+use crate::handoff;
 use crate::keys::{self, Key};
 use crate::process::guard::Guard;
 use crate::process::{self, Output, Spawn};
-use crate::ready::{self, Check, NotifySocket, Registry};
+use crate::ready::{self, Check, NotifySocket, Registry, Tail};
 use crate::report::{Message, Reporter, format_status};
 use crate::sockets::Listeners;
 use crate::watch::Watch;
@@ -70,6 +72,9 @@ struct GenerationRun {
     started: Instant,
     stop_requested: Option<Instant>,
     check: Option<Check>,
+    /// Its last lines on the streams hotdev reads (with `[[listen]]`, stderr at least): a
+    /// failed hand-off is named from them when it exits on its own.
+    tail: Option<Tail>,
 }
 
 /// Everything the loop carries out actions with.
@@ -94,6 +99,11 @@ struct Shell {
     exit_code: u8,
     /// The newest build that succeeded: `HOTDEV_BUILD_ID` of the generations it runs.
     last_good_build: Option<BuildId>,
+    /// Environment builds get unless the user set it: colour, when their output (shown on
+    /// hotdev's stderr) reaches a colour terminal through hotdev's pipe.
+    build_fallback_env: Vec<(String, String)>,
+    /// The same for generations, whose output goes to hotdev's stdout and stderr.
+    app_fallback_env: Vec<(String, String)>,
     /// `p` pressed: changes are noted but start nothing until resumed.
     /// The engine's serving generation, refreshed around every step (for messages only).
     serving: Option<GenId>,
@@ -173,6 +183,17 @@ pub fn run(config: Config, reload: Reload) -> Result<u8, StartError> {
             fd: 3 + i as i32,
         });
     }
+    if !listeners.is_empty()
+        && let Some(wrapper) = handoff::forking_wrapper(&command_words(&config.run.command))
+    {
+        let (message, hint) = handoff::wrapper_warning(&wrapper);
+        reporter.report(&Message::Warning {
+            kind: "forking_wrapper",
+            generation: None,
+            message: &message,
+            hint: &hint,
+        });
+    }
 
     let keys = if config.output.keys {
         crate::keys::Keys::start(tx.clone())
@@ -201,6 +222,11 @@ pub fn run(config: Config, reload: Reload) -> Result<u8, StartError> {
         exit_code: exit::SUCCESS,
         serving: None,
         last_good_build: None,
+        build_fallback_env: process::colour::fallback_env(colour_terminal(&[Term::stderr()])),
+        app_fallback_env: process::colour::fallback_env(colour_terminal(&[
+            Term::stdout(),
+            Term::stderr(),
+        ])),
     };
     let code = shell.run_loop(&mut engine, &rx);
     drop(keys);
@@ -428,8 +454,20 @@ impl Shell {
 
     fn key(&mut self, key: Key) -> Option<Event> {
         match key {
-            Key::Rebuild => Some(Event::Manual(Manual::Rebuild)),
-            Key::Restart => Some(Event::Manual(Manual::Restart)),
+            Key::Rebuild => {
+                self.reporter.report(&Message::Requested {
+                    action: "rebuild",
+                    key: 'r',
+                });
+                Some(Event::Manual(Manual::Rebuild))
+            }
+            Key::Restart => {
+                self.reporter.report(&Message::Requested {
+                    action: "restart",
+                    key: 'R',
+                });
+                Some(Event::Manual(Manual::Restart))
+            }
             Key::Quit => {
                 self.reporter.report(&Message::Shutdown { signal: "q" });
                 Some(Event::Shutdown)
@@ -526,10 +564,35 @@ impl Shell {
                         requested: run.stop_requested.is_some(),
                         duration,
                     });
+                    if run.stop_requested.is_none() {
+                        self.name_a_failed_handoff(*generation, &run);
+                    }
                 }
             }
             _ => {}
         }
+    }
+
+    /// A generation that exited on its own: if its last lines show it bound a pre-bound port
+    /// itself or refused `LISTEN_PID`, say so and how to fix it, in one line and a hint.
+    fn name_a_failed_handoff(&self, generation: GenId, run: &GenerationRun) {
+        let Some(tail) = &run.tail else {
+            return;
+        };
+        let Some(sign) = handoff::exit_sign(&tail.lines(), &self.listeners.tcp_ports()) else {
+            return;
+        };
+        let wrapper = handoff::forking_wrapper(&command_words(&self.config.run.command));
+        let (message, hint) = handoff::exit_advice(generation, run.pgid, &sign, wrapper.as_ref());
+        self.reporter.report(&Message::Warning {
+            kind: match sign {
+                handoff::Sign::BoundItself { .. } => "bound_itself",
+                handoff::Sign::RefusedListenPid { .. } => "listen_pid_refused",
+            },
+            generation: Some(generation),
+            message: &message,
+            hint: &hint,
+        });
     }
 
     fn watch(&self, pgid: i32) {
@@ -680,6 +743,7 @@ impl Shell {
             spec: &build.command,
             cwd: &self.config.root,
             extra_env: vec![("HOTDEV_BUILD_ID".into(), id.to_string())],
+            fallback_env: &self.build_fallback_env,
             listeners: None,
             output: Output::Piped,
         };
@@ -777,15 +841,20 @@ impl Shell {
             spec: &run.command,
             cwd: &self.config.root,
             extra_env,
+            fallback_env: &self.app_fallback_env,
             listeners: if self.listeners.is_empty() {
                 None
             } else {
                 Some(&self.listeners)
             },
+            // With listeners, stderr is read (only stderr: a piped stdout is block-buffered
+            // by C and Python) so that a failed hand-off can be named when the app exits.
             output: if log_ready.is_some() {
                 Output::Piped
-            } else {
+            } else if self.listeners.is_empty() {
                 Output::Inherit
+            } else {
+                Output::PipedStderr
             },
         };
         let mut child = match process::spawn(&spawn) {
@@ -811,12 +880,19 @@ impl Shell {
             ready::watch(readiness, check.clone(), run.ready_timeout, self.tx.clone());
             check
         });
-        if let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) {
+        let mut tail = None;
+        let mut drained = None;
+        if let Some(stderr) = child.stderr.take() {
             let log = log_ready.zip(check.clone());
-            if let Err(e) = ready::forward_output(stdout, stderr, log) {
-                self.reporter.report(&Message::Error {
+            let kept = (!self.listeners.is_empty()).then(Tail::default);
+            match ready::forward_output(child.stdout.take(), stderr, log, kept.clone()) {
+                Ok(forwarding) => {
+                    drained = Some(forwarding);
+                    tail = kept;
+                }
+                Err(e) => self.reporter.report(&Message::Error {
                     message: &format!("cannot forward the output of generation {generation}: {e}"),
-                });
+                }),
             }
         }
         self.generations.insert(
@@ -826,6 +902,7 @@ impl Shell {
                 started,
                 stop_requested: None,
                 check,
+                tail,
             },
         );
         if self.config.run.restart != RestartPolicy::Never {
@@ -834,6 +911,10 @@ impl Shell {
         let tx = self.tx.clone();
         spawn_named("hotdev-generation-wait", &self.tx, move || {
             let status = process::wait_group(pgid);
+            // Its last words must be in the tail before the exit is looked at.
+            if let Some(drained) = drained {
+                drained.wait(OUTPUT_GRACE);
+            }
             let _ = tx.send(Input::Event(Event::Exited { generation, status }));
         });
     }
@@ -891,6 +972,21 @@ fn without_files(input: Input, files: &[PathBuf]) -> Option<Input> {
         }
         other => Some(other),
     }
+}
+
+/// A command as words, for a look at what it runs: its argv, or its shell script split as the
+/// shell would (nothing when the script does not split).
+fn command_words(command: &CommandSpec) -> Vec<String> {
+    match &command.program {
+        Program::Argv(argv) => argv.clone(),
+        Program::Shell(script) => shell_words::split(script).unwrap_or_default(),
+    }
+}
+
+/// Whether every one of `terms` is a terminal that takes colour (`NO_COLOR` unset, `TERM` not
+/// `dumb`), as hotdev's own styling decides it.
+fn colour_terminal(terms: &[Term]) -> bool {
+    terms.iter().all(|term| term.features().colors_supported())
 }
 
 /// A generation that ran this long is stable: its next crash restarts the backoff at 1s.

@@ -218,6 +218,46 @@ fn init_go_module_builds_into_tmp_named_after_the_module() {
     assert!(config.contains("command = \"tmp/webapp\""), "{config}");
 }
 
+/// `hotdev init` says when the build output is not ignored by git yet (and git agrees), and
+/// never edits `.gitignore` itself.
+#[test]
+fn init_says_when_the_build_output_is_not_ignored_by_git() {
+    let dir = temp_dir();
+    write(
+        &dir.path().join("go.mod"),
+        "module example.com/app\n\ngo 1.19\n",
+    );
+    write(
+        &dir.path().join("main.go"),
+        "package main\n\nfunc main() {}\n",
+    );
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run git: {e}"))
+    };
+    assert!(git(&["init", "-q"]).status.success());
+    let line = "tmp/ (the build output) is not ignored by git: add `/tmp/` to .gitignore";
+    let (stderr, _) = init(dir.path());
+    assert!(stderr.contains(line), "{stderr}");
+    assert!(
+        !dir.path().join(".gitignore").exists(),
+        "init wrote a .gitignore"
+    );
+    assert!(!git(&["check-ignore", "-q", "tmp/"]).status.success());
+
+    write(&dir.path().join(".gitignore"), "/tmp/\n");
+    let output = run_in(dir.path(), &["init", "--force"]);
+    let stderr = text(&output.stderr);
+    ok(output, "hotdev init --force");
+    assert!(!stderr.contains("is not ignored by git"), "{stderr}");
+    assert!(git(&["check-ignore", "-q", "tmp/"]).status.success());
+    assert_eq!(read(&dir.path().join(".gitignore")), "/tmp/\n");
+}
+
 #[test]
 fn init_cargo_package_runs_the_first_binary_from_cargo_metadata() {
     let dir = temp_dir();

@@ -708,6 +708,11 @@ fn port_in_use_is_a_clear_error() {
         text.contains(&port.to_string()),
         "the port is not named: {text}"
     );
+    // The address came from the flag, so the fix is there, not in a [[listen]] table.
+    assert!(
+        text.contains("(from --listen)") && text.contains("give `--listen` another address"),
+        "the flag is not named: {text}"
+    );
     assert_eq!(h.count("build_started"), 0, "nothing should run: {text}");
 }
 

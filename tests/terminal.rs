@@ -170,7 +170,12 @@ impl PtyHotdev {
     /// Starts `hotdev <args>` in `dir` on the terminal `(master, slave)` from [`PtyHotdev::open`],
     /// as the foreground job of that terminal.
     fn start_on(dir: &Path, args: &[&str], pty: (OwnedFd, OwnedFd)) -> PtyHotdev {
-        Self::spawn(dir, args, pty, true)
+        Self::spawn(dir, args, pty, true, &[])
+    }
+
+    /// [`PtyHotdev::start`] with these variables set in hotdev's environment.
+    fn start_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> PtyHotdev {
+        Self::spawn(dir, args, Self::open(), true, env)
     }
 
     /// With `controlling` false, hotdev gets the terminal as stdin/stdout/stderr but only as
@@ -180,6 +185,7 @@ impl PtyHotdev {
         args: &[&str],
         (master, slave): (OwnedFd, OwnedFd),
         controlling: bool,
+        env: &[(&str, &str)],
     ) -> PtyHotdev {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_hotdev"));
         cmd.args(args)
@@ -191,6 +197,7 @@ impl PtyHotdev {
         for var in SCRUBBED_ENV {
             cmd.env_remove(var);
         }
+        cmd.envs(env.iter().copied());
         // SAFETY: runs in the forked child before exec, where only async-signal-safe calls are
         // allowed: `setsid(2)` and `ioctl(2)` are plain system calls that neither allocate nor
         // take locks. `setsid` makes the child a session (and process group) leader without a
@@ -347,7 +354,8 @@ fn r_rebuilds_and_q_quits() {
     let at = h.wait_for("generation 1 running", 0);
 
     h.press(b"r");
-    let build = h.wait_for("build 2 started", at);
+    let asked = h.wait_for("rebuild requested (r)", at);
+    let build = h.wait_for("build 2 started", asked);
     let at = h.wait_for("generation 2 running", build);
     let gen2 = pid_after(&h.output, "generation 2 running", build);
     assert!(
@@ -501,7 +509,8 @@ fn capital_r_restarts_without_building() {
     let gen1 = pid_after(&h.output, "generation 1 running", 0);
 
     h.press(b"R");
-    let at = h.wait_for("generation 2 running", at);
+    let asked = h.wait_for("restart requested (R)", at);
+    let at = h.wait_for("generation 2 running", asked);
     let gen2 = pid_after(&h.output, "generation 2 running", 0);
     assert_ne!(gen1, gen2, "generation 2 is a new process");
     assert!(
@@ -561,6 +570,7 @@ fn a_terminal_hotdev_does_not_own_is_left_alone() {
         &["--build", "true", "--", "sleep", "1000"],
         pty,
         false,
+        &[],
     );
     let at = h.wait_for("generation 1 running", 0);
     assert_eq!(
@@ -617,13 +627,71 @@ fn a_terminal_gets_the_spinner() {
     );
 }
 
-/// Piped output is plain text, even with `NO_COLOR` unset: no escape codes, no spinner.
+/// What a build and an app print about the force-colour variables they were given.
+const SHOW_COLOUR: &str = "$CARGO_TERM_COLOR:$CLICOLOR_FORCE:$FORCE_COLOR";
+
+/// Runs `hotdev -v` (so a good build's output is shown) on a terminal, with a build and an
+/// app that print the force-colour variables they got (`build-colour:…`, `app-colour:…`),
+/// and returns what it printed.
+fn colour_run(dir: &Path, env: &[(&str, &str)]) -> String {
+    let build = format!("echo \"build-colour:{SHOW_COLOUR}\"");
+    let app = format!("echo \"app-colour:{SHOW_COLOUR}\"; exec sleep 1000");
+    let args = ["-v", "--build", &build, "--", "sh", "-c", &app];
+    let mut h = PtyHotdev::start_with_env(dir, &args, env);
+    // The app may print before hotdev's line about it; both come after the build.
+    let at = h.wait_for("build 1 ok", 0);
+    let app = h.wait_for("app-colour:", at);
+    h.wait_for("\n", app);
+    h.wait_for("generation 1 running", at);
+    h.press(b"q");
+    h.wait_for("stopping everything", at);
+    assert_eq!(
+        h.wait_exit().code(),
+        Some(0),
+        "output:\n{}",
+        h.output.shown()
+    );
+    h.output.shown()
+}
+
+/// On a colour terminal, builds and apps (whose output hotdev pipes) are asked for colour
+/// with the usual variables, so cargo's errors keep theirs.
+#[test]
+fn a_terminal_asks_builds_and_apps_for_colour() {
+    let fx = Fixture::empty();
+    let out = colour_run(fx.path(), &[]);
+    assert!(out.contains("build-colour:always:1:1"), "{out}");
+    assert!(out.contains("app-colour:always:1:1"), "{out}");
+}
+
+/// The user's own choice wins: `NO_COLOR` turns the forcing off, and a variable set in
+/// hotdev's environment or in `run.env` is left as set.
+#[test]
+fn the_users_colour_settings_win() {
+    let fx = Fixture::empty();
+    let out = colour_run(fx.path(), &[("NO_COLOR", "1")]);
+    assert!(out.contains("build-colour:::"), "{out}");
+    assert!(out.contains("app-colour:::"), "{out}");
+
+    fx.write(
+        ".hotdev.toml",
+        "[run]\ncommand = \"sleep 1000\"\nenv = { FORCE_COLOR = \"0\" }\n",
+    );
+    let out = colour_run(fx.path(), &[("CARGO_TERM_COLOR", "never")]);
+    assert!(out.contains("build-colour:never:1:1"), "{out}");
+    assert!(out.contains("app-colour:never:1:0"), "{out}");
+}
+
+/// Piped output is plain text, even with `NO_COLOR` unset: no escape codes, no spinner, and
+/// builds are not asked for colour.
 #[test]
 fn piped_output_has_no_escape_codes() {
     let fx = Fixture::empty();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hotdev"));
-    // The build takes long enough for a spinner to draw several frames, were it to run.
-    cmd.args(["--build", "sleep 0.5", "--", "sleep", "1000"])
+    // The build takes long enough for a spinner to draw several frames, were it to run; `-v`
+    // shows its output.
+    let build = format!("sleep 0.5; echo \"build-colour:{SHOW_COLOUR}\"");
+    cmd.args(["-v", "--build", &build, "--", "sleep", "1000"])
         .current_dir(fx.path())
         .process_group(0)
         .stdin(Stdio::null())
@@ -680,6 +748,10 @@ fn piped_output_has_no_escape_codes() {
         "no shutdown line:\n{text}"
     );
     assert!(
+        text.contains("build-colour:::"),
+        "a piped build was asked for colour:\n{text}"
+    );
+    assert!(
         !err.contains(&0x1b),
         "escape code in piped stderr:\n{text:?}"
     );
@@ -727,4 +799,25 @@ impl Drop for KillGroups {
             }
         }
     }
+}
+
+/// A build that writes colour anyway (or was given it on a terminal) reaches tools as plain
+/// text: JSON `build_output` lines carry no escape codes.
+#[test]
+fn json_build_output_is_plain_text() {
+    let fx = Fixture::empty();
+    let build = r"printf '\033[1m\033[31merror\033[0m: mismatched types\033[K\n'; exit 1";
+    let h = support::Hotdev::start(fx.path(), &["--build", build, "--", "sleep", "1000"]);
+    let output = h
+        .wait_for(
+            "build_output",
+            &[("failed", serde_json::json!(true))],
+            DEADLINE,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        output["lines"],
+        serde_json::json!(["error: mismatched types"]),
+        "{output}"
+    );
 }

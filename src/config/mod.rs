@@ -199,6 +199,8 @@ pub struct ListenSpec {
     pub address: ListenAddress,
     /// The name in `LISTEN_FDNAMES`.
     pub name: String,
+    /// Given with `--listen` rather than in the file: messages about it name the flag.
+    pub from_flag: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

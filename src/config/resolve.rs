@@ -613,6 +613,7 @@ impl Ctx<'_> {
                     ListenSpec {
                         address,
                         name: defaults::LISTEN_NAME.to_owned(),
+                        from_flag: true,
                     },
                     at,
                 )?;
@@ -639,7 +640,12 @@ impl Ctx<'_> {
                     ),
                 ));
             }
-            push(ListenSpec { address, name }, At::Key(&key))?;
+            let spec = ListenSpec {
+                address,
+                name,
+                from_flag: false,
+            };
+            push(spec, At::Key(&key))?;
         }
         Ok(specs)
     }

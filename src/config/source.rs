@@ -204,11 +204,28 @@ fn reword(message: &str, key: Option<&str>) -> Problem {
             .with_hint("e.g. ready = { notify = true }, or { log = \"listening\" }, { http = \"http://127.0.0.1:8081/health\" }, { tcp = \"127.0.0.1:8081\" }, { delay = \"1s\" }");
     }
     if let Some(rest) = message.strip_prefix("invalid type: ") {
+        if key == "listen" {
+            return listen_not_a_list(rest.starts_with("map"));
+        }
         if let Some((found, expected)) = rest.split_once(", expected ") {
             return Problem::new(format!("wrong type: expected {expected}, found {found}"));
         }
     }
     Problem::new(message.to_owned())
+}
+
+/// `[listen]` (one table) or `listen = …` where the listeners, a list, belong.
+fn listen_not_a_list(table: bool) -> Problem {
+    let problem = if table {
+        "`[listen]` is a single table, but the listeners are a list"
+    } else {
+        "`listen` takes a list of listeners"
+    };
+    Problem::new(problem).with_hint(
+        "write `[[listen]]`, an array of tables (double brackets, one per listener):\n\
+         [[listen]]\n\
+         address = \"127.0.0.1:8080\"",
+    )
 }
 
 /// "`comand`, expected one of `command`, `env`" → ("comand", ["command", "env"]).
@@ -348,6 +365,21 @@ mod tests {
             "{typo}"
         );
         assert!(typo.contains("did you mean `notify`?"), "{typo}");
+    }
+
+    #[test]
+    fn listen_written_as_a_single_table_says_to_double_the_brackets() {
+        let message = error("[run]\ncommand = \"app\"\n\n[listen]\naddress = \"8080\"\n");
+        assert_eq!(
+            message,
+            ".hotdev.toml:4:1: `[listen]` is a single table, but the listeners are a list (key `listen`)\n  hint: write `[[listen]]`, an array of tables (double brackets, one per listener):\n        [[listen]]\n        address = \"127.0.0.1:8080\""
+        );
+        let inline = error("listen = \"8080\"\n");
+        assert!(
+            inline.starts_with(".hotdev.toml:1:10: `listen` takes a list of listeners"),
+            "{inline}"
+        );
+        assert!(inline.contains("write `[[listen]]`"), "{inline}");
     }
 
     #[test]

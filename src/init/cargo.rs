@@ -45,6 +45,7 @@ pub fn plan(dir: &Path) -> Plan {
         build: Some("cargo build".to_owned()),
         run: None,
         run_example: "command = \"target/debug/<your binary>\"".to_owned(),
+        output: Some("target".to_owned()),
         tools: strings(&["cargo"]),
         warnings: Vec::new(),
     };
@@ -162,8 +163,10 @@ pub fn plan_from_metadata(dir: &Path, metadata: &Metadata, plan: &mut Plan) {
     plan.run = Some(format!("{}/debug/{bin}", target.display()));
     if !target.starts_with("..") && !target.is_absolute() {
         plan.ignore = vec![format!("{}/**", target.display())];
+        plan.output = Some(target.display().to_string());
     } else {
         plan.ignore = Vec::new();
+        plan.output = None;
     }
 }
 
@@ -274,6 +277,7 @@ mod tests {
             build: None,
             run: None,
             run_example: String::new(),
+            output: None,
             tools: Vec::new(),
             warnings: Vec::new(),
         }

@@ -33,6 +33,9 @@ pub struct Plan {
     pub run: Option<String>,
     /// A commented example for the run command when `run` is `None`.
     pub run_example: String,
+    /// The build's output directory, relative to the project (`tmp`, `target`): `init` says
+    /// when git does not ignore it yet.
+    pub output: Option<String>,
     /// Programs the commands need on PATH (checked by `init`, reported as warnings).
     pub tools: Vec<String>,
     /// Things the user should know: ambiguities and fallbacks.
@@ -91,6 +94,7 @@ fn unknown() -> Plan {
         build: None,
         run: None,
         run_example: "command = \"./server --port 8080\"".to_owned(),
+        output: None,
         tools: Vec::new(),
         warnings: vec!["write the command of your server in [run] before running hotdev".into()],
     }
@@ -123,6 +127,7 @@ fn go(dir: &Path) -> Plan {
         build: Some(format!("go build -o tmp/{name} {package}")),
         run: Some(format!("tmp/{name}")),
         run_example: String::new(),
+        output: Some("tmp".to_owned()),
         tools: strings(&["go"]),
         warnings,
     }
@@ -269,6 +274,7 @@ fn node(dir: &Path) -> Plan {
         build: None,
         run,
         run_example: "command = \"node server.js\"".to_owned(),
+        output: None,
         tools: vec![tool.to_owned()],
         warnings,
     }
@@ -304,6 +310,7 @@ fn python(dir: &Path, marker: &str) -> Plan {
         build: None,
         run,
         run_example: format!("command = \"{python} app.py\""),
+        output: None,
         tools: match venv {
             Some(_) => Vec::new(),
             None => strings(&["python3"]),

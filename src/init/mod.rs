@@ -8,6 +8,7 @@
 pub mod air;
 pub mod cargo;
 pub mod detect;
+pub mod gitignore;
 pub mod template;
 
 use std::io::Write;
@@ -79,6 +80,13 @@ pub fn run(
     }
     for warning in &plan.warnings {
         say.warn(warning);
+    }
+    if let Some(output) = &plan.output
+        && !gitignore::ignored(&dir, Path::new(output))
+    {
+        say.warn(&format!(
+            "{output}/ (the build output) is not ignored by git: add `/{output}/` to .gitignore"
+        ));
     }
     let next = next_command(cli);
     if plan.run.is_some() {

@@ -124,6 +124,7 @@ mod tests {
             build: build.map(str::to_owned),
             run: run.map(str::to_owned),
             run_example: "command = \"tmp/app\"".into(),
+            output: None,
             tools: vec!["go".into()],
             warnings: Vec::new(),
         }

@@ -26,19 +26,24 @@ pub(super) struct Handoff<'a> {
 /// The first fd of the hand-off, as the protocol fixes it (`SD_LISTEN_FDS_START`).
 pub(super) const FIRST_FD: usize = 3;
 
-/// Builds the child's environment, later sources winning: `inherited` (less the hand-off
+/// Builds the child's environment, later sources winning: `fallback` (e.g. the force-colour
+/// variables, which the user's own settings override), `inherited` (less the hand-off
 /// variables), `spec_env`, `extra`, then the hand-off. `LISTEN_PID` is left out: only the
 /// child knows its pid, so `exec` adds it between fork and exec.
 pub(super) fn child_env(
+    fallback: &[(String, String)],
     inherited: impl IntoIterator<Item = (OsString, OsString)>,
     spec_env: &BTreeMap<String, String>,
     extra: &[(String, String)],
     handoff: Option<&Handoff<'_>>,
 ) -> BTreeMap<OsString, OsString> {
-    let mut env: BTreeMap<OsString, OsString> = inherited
-        .into_iter()
-        .filter(|(key, _)| !INHERITED_HANDOFF.iter().any(|h| key == h))
-        .collect();
+    let mut env: BTreeMap<OsString, OsString> =
+        fallback.iter().map(|(k, v)| (k.into(), v.into())).collect();
+    env.extend(
+        inherited
+            .into_iter()
+            .filter(|(key, _)| !INHERITED_HANDOFF.iter().any(|h| key == h)),
+    );
     let set = spec_env.iter().chain(extra.iter().map(|(k, v)| (k, v)));
     env.extend(set.map(|(k, v)| (k.into(), v.into())));
     if let Some(handoff) = handoff {
@@ -76,7 +81,7 @@ mod tests {
             ("LISTEN_FDS_FIRST_FD", "3"),
             ("NOTIFY_SOCKET", "/run/systemd/notify"),
         ]);
-        let env = child_env(inherited, &BTreeMap::new(), &[], None);
+        let env = child_env(&[], inherited, &BTreeMap::new(), &[], None);
         assert_eq!(env.len(), 1);
         assert_eq!(get(&env, "HOME"), Some("/home/me"));
     }
@@ -92,7 +97,7 @@ mod tests {
             ("BUILD".to_string(), "extra".to_string()),
             ("NOTIFY_SOCKET".to_string(), "/tmp/hotdev.sock".to_string()),
         ];
-        let env = child_env(inherited, &spec, &extra, None);
+        let env = child_env(&[], inherited, &spec, &extra, None);
         assert_eq!(get(&env, "MODE"), Some("spec"));
         assert_eq!(get(&env, "BUILD"), Some("extra"));
         assert_eq!(get(&env, "KEEP"), Some("1"));
@@ -106,12 +111,32 @@ mod tests {
             names: vec!["http", "admin"],
             port: Some(8080),
         };
-        let env = child_env(vars(&[("PORT", "1")]), &spec, &[], Some(&handoff));
+        let env = child_env(&[], vars(&[("PORT", "1")]), &spec, &[], Some(&handoff));
         assert_eq!(get(&env, "LISTEN_FDS"), Some("2"));
         assert_eq!(get(&env, "LISTEN_FDNAMES"), Some("http:admin"));
         assert_eq!(get(&env, "LISTEN_FDS_FIRST_FD"), Some("3"));
         assert_eq!(get(&env, "PORT"), Some("8080"));
         assert_eq!(get(&env, "LISTEN_PID"), None);
+    }
+
+    #[test]
+    fn fallback_variables_give_way_to_the_inherited_and_the_commands_own() {
+        let fallback = [
+            ("CARGO_TERM_COLOR".to_string(), "always".to_string()),
+            ("CLICOLOR_FORCE".to_string(), "1".to_string()),
+            ("FORCE_COLOR".to_string(), "1".to_string()),
+        ];
+        let spec = BTreeMap::from([("FORCE_COLOR".to_string(), "0".to_string())]);
+        let env = child_env(
+            &fallback,
+            vars(&[("CARGO_TERM_COLOR", "never")]),
+            &spec,
+            &[],
+            None,
+        );
+        assert_eq!(get(&env, "CARGO_TERM_COLOR"), Some("never"));
+        assert_eq!(get(&env, "FORCE_COLOR"), Some("0"));
+        assert_eq!(get(&env, "CLICOLOR_FORCE"), Some("1"));
     }
 
     #[test]
@@ -121,6 +146,7 @@ mod tests {
             port: None,
         };
         let env = child_env(
+            &[],
             vars(&[("PORT", "3000")]),
             &BTreeMap::new(),
             &[],

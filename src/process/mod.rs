@@ -5,6 +5,7 @@
 //! systemd socket-activation protocol. This module starts, signals and reaps; it decides
 //! nothing (that is the engine's job) and never waits with `waitpid(-1)`.
 
+pub mod colour;
 mod env;
 mod exec;
 mod group;
@@ -36,6 +37,9 @@ pub enum Output {
     Inherit,
     /// Pipes the caller reads (e.g. for a `log` readiness check) and must keep draining.
     Piped,
+    /// stdout as hotdev's own, stderr a pipe the caller reads and must keep draining (to see
+    /// why the app exited, without turning its stdout into a block-buffered pipe).
+    PipedStderr,
 }
 
 /// What to start, where, and with what.
@@ -46,6 +50,9 @@ pub struct Spawn<'a> {
     /// Set on top of hotdev's environment and `spec.env`, e.g. `HOTDEV_BUILD_ID`,
     /// `NOTIFY_SOCKET`.
     pub extra_env: Vec<(String, String)>,
+    /// Set only where neither hotdev's environment nor `spec.env` has the name, e.g. the
+    /// force-colour variables ([`colour::fallback_env`]).
+    pub fallback_env: &'a [(String, String)],
     /// Handed over at fds 3, 4, … with `LISTEN_FDS` and friends; `None` for builds.
     pub listeners: Option<&'a Listeners>,
     pub output: Output,
@@ -97,6 +104,7 @@ pub fn spawn(req: &Spawn<'_>) -> Result<Child, SpawnError> {
         port: listeners.first_tcp_port(),
     });
     let env = env::child_env(
+        req.fallback_env,
         std::env::vars_os(),
         &req.spec.env,
         &req.extra_env,
@@ -139,6 +147,7 @@ pub fn spawn(req: &Spawn<'_>) -> Result<Child, SpawnError> {
     match req.output {
         Output::Inherit => cmd.stdout(Stdio::inherit()).stderr(Stdio::inherit()),
         Output::Piped => cmd.stdout(Stdio::piped()).stderr(Stdio::piped()),
+        Output::PipedStderr => cmd.stdout(Stdio::inherit()).stderr(Stdio::piped()),
     };
     image.arm(&mut cmd);
     // Held until the new group is tracked, so the reaper never takes a status of its.

@@ -40,6 +40,7 @@ fn request<'a>(spec: &'a CommandSpec, listeners: Option<&'a Listeners>) -> Spawn
         spec,
         cwd: Path::new("/"),
         extra_env: Vec::new(),
+        fallback_env: &[],
         listeners,
         output: Output::Inherit,
     }
@@ -198,6 +199,7 @@ fn tcp(name: &str) -> ListenSpec {
     ListenSpec {
         address: ListenAddress::Tcp("127.0.0.1:0".parse().unwrap()),
         name: name.to_string(),
+        from_flag: false,
     }
 }
 
@@ -286,6 +288,7 @@ fn argv_child_gets_listeners_at_fd3_with_the_systemd_environment() {
         ListenSpec {
             address: ListenAddress::Unix(sock),
             name: "admin".to_string(),
+            from_flag: false,
         },
     ];
     let listeners = Listeners::bind(&specs).unwrap();

@@ -18,7 +18,7 @@ mod testing;
 
 pub use check::{Check, Registry};
 pub use notify::NotifySocket;
-pub use output::forward_output;
+pub use output::{Drained, Tail, forward_output};
 
 use std::io;
 use std::thread::JoinHandle;

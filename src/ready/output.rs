@@ -1,9 +1,13 @@
-//! Passes a piped generation's stdout/stderr through to hotdev's own, byte for byte, and
-//! settles a `log` check on the first line that matches. It never alters or drops output.
+//! Passes a piped generation's stdout/stderr through to hotdev's own, byte for byte, settles a
+//! `log` check on the first line that matches, and keeps the last lines (a [`Tail`]) for a
+//! look at why the generation exited. It never alters or drops output.
 
+use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::sync::Arc;
-use std::thread::{self, JoinHandle};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
 
 use regex::Regex;
 
@@ -18,24 +22,89 @@ struct LineMatcher {
     check: Check,
 }
 
-/// Starts one thread per stream that copies it to hotdev's stdout / stderr unchanged (flushed
-/// per line, or per read for a partial line such as a prompt) until EOF. With `log`, the first
-/// line on either stream that matches settles the check ready. The threads are returned so the
-/// caller can wait until the output is drained.
+/// Lines kept by a [`Tail`], the newest last.
+const TAIL_LINES: usize = 40;
+
+/// Bytes kept of one line in a [`Tail`].
+const TAIL_LINE_BYTES: usize = 1024;
+
+/// The last lines a generation wrote on its piped streams (bounded: [`TAIL_LINES`] lines of at
+/// most [`TAIL_LINE_BYTES`]), for a look at why it exited. Clones share the lines.
+#[derive(Debug, Clone, Default)]
+pub struct Tail(Arc<Mutex<VecDeque<String>>>);
+
+impl Tail {
+    /// The lines so far, oldest first.
+    pub fn lines(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .map(|lines| lines.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn push(&self, line: &[u8]) {
+        let text = String::from_utf8_lossy(line);
+        let text = text.trim_end_matches(['\n', '\r']);
+        if let Ok(mut lines) = self.0.lock() {
+            if lines.len() == TAIL_LINES {
+                lines.pop_front();
+            }
+            lines.push_back(text.to_owned());
+        }
+    }
+}
+
+/// Tells when the forwarding threads have copied their streams to the end.
+pub struct Drained {
+    done: mpsc::Receiver<()>,
+    streams: usize,
+}
+
+impl Drained {
+    /// Waits until every stream reached EOF, but no longer than `grace` (a daemon the app left
+    /// behind may hold a pipe open for ever).
+    pub fn wait(self, grace: Duration) {
+        let deadline = Instant::now() + grace;
+        for _ in 0..self.streams {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if self.done.recv_timeout(left).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// Starts one thread per piped stream that copies it to hotdev's stdout / stderr unchanged
+/// (flushed per line, or per read for a partial line such as a prompt) until EOF. With `log`,
+/// the first line on either stream that matches settles the check ready; with `tail`, the last
+/// lines are kept there.
 pub fn forward_output(
-    stdout: impl Read + Send + 'static,
+    stdout: Option<impl Read + Send + 'static>,
     stderr: impl Read + Send + 'static,
     log: Option<(Regex, Check)>,
-) -> io::Result<[JoinHandle<()>; 2]> {
+    tail: Option<Tail>,
+) -> io::Result<Drained> {
     let matcher = log.map(|(regex, check)| Arc::new(LineMatcher { regex, check }));
-    let out_matcher = matcher.clone();
-    let out = thread::Builder::new()
-        .name("hotdev-stdout".into())
-        .spawn(move || pump(stdout, io::stdout(), out_matcher.as_deref()))?;
-    let err = thread::Builder::new()
+    let (done_tx, done) = mpsc::channel();
+    let mut streams = 0;
+    if let Some(stdout) = stdout {
+        let (matcher, tail, done_tx) = (matcher.clone(), tail.clone(), done_tx.clone());
+        thread::Builder::new()
+            .name("hotdev-stdout".into())
+            .spawn(move || {
+                pump(stdout, io::stdout(), matcher.as_deref(), tail.as_ref());
+                let _ = done_tx.send(());
+            })?;
+        streams += 1;
+    }
+    thread::Builder::new()
         .name("hotdev-stderr".into())
-        .spawn(move || pump(stderr, io::stderr(), matcher.as_deref()))?;
-    Ok([out, err])
+        .spawn(move || {
+            pump(stderr, io::stderr(), matcher.as_deref(), tail.as_ref());
+            let _ = done_tx.send(());
+        })?;
+    streams += 1;
+    Ok(Drained { done, streams })
 }
 
 /// Copies `input` to `output` until EOF, one write and flush per read (not per line: a chatty
@@ -44,11 +113,12 @@ pub fn forward_output(
 /// `MAX_MATCHED_LINE`, and stops once the check is settled. A failing `output` (e.g. hotdev's
 /// stdout closed) is given up on, but `input` is still drained so the child never blocks on a
 /// full pipe.
-fn pump(input: impl Read, output: impl Write, matcher: Option<&LineMatcher>) {
+fn pump(input: impl Read, output: impl Write, matcher: Option<&LineMatcher>, tail: Option<&Tail>) {
     let mut input = BufReader::with_capacity(64 * 1024, input);
     let mut output = Some(output);
     let mut matcher = matcher.filter(|m| m.check.is_pending());
     let mut line = Vec::new();
+    let mut tail_line = Vec::new();
     loop {
         let buf = match input.fill_buf() {
             Ok([]) => break,
@@ -61,6 +131,16 @@ fn pump(input: impl Read, output: impl Write, matcher: Option<&LineMatcher>) {
             && out.write_all(buf).and_then(|()| out.flush()).is_err()
         {
             output = None;
+        }
+        if let Some(tail) = tail {
+            for piece in buf.split_inclusive(|&b| b == b'\n') {
+                let room = TAIL_LINE_BYTES.saturating_sub(tail_line.len());
+                tail_line.extend_from_slice(&piece[..piece.len().min(room)]);
+                if piece.ends_with(b"\n") {
+                    tail.push(&tail_line);
+                    tail_line.clear();
+                }
+            }
         }
         if let Some(m) = matcher {
             for piece in buf.split_inclusive(|&b| b == b'\n') {
@@ -82,6 +162,11 @@ fn pump(input: impl Read, output: impl Write, matcher: Option<&LineMatcher>) {
         && !line.is_empty()
     {
         keep_looking(m, &line);
+    }
+    if let Some(tail) = tail
+        && !tail_line.is_empty()
+    {
+        tail.push(&tail_line);
     }
 }
 
@@ -148,6 +233,7 @@ mod tests {
             Cursor::new(input),
             &mut out,
             Some(&matcher("^listening on", &check)),
+            None,
         );
         assert_eq!(out, input);
         assert_eq!(next_event(&rx), Event::Ready { generation: 1 });
@@ -162,6 +248,7 @@ mod tests {
             Cursor::new(b"a\nb\n"),
             &mut out,
             Some(&matcher("^ready$", &check)),
+            None,
         );
         assert_eq!(out, b"a\nb\n");
         assert!(check.is_pending());
@@ -175,6 +262,7 @@ mod tests {
                 Cursor::new(input),
                 io::sink(),
                 Some(&matcher("^ready$", &check)),
+                None,
             );
             assert!(!check.is_pending(), "{input:?}");
         }
@@ -193,7 +281,7 @@ mod tests {
         }
         let check = Check::new(4);
         let mut input = Cursor::new(b"one\ntwo\nready\n".to_vec());
-        pump(&mut input, Broken, Some(&matcher("ready", &check)));
+        pump(&mut input, Broken, Some(&matcher("ready", &check)), None);
         assert_eq!(input.position(), 14);
         assert!(!check.is_pending());
     }
@@ -208,7 +296,7 @@ mod tests {
         let seen = out.clone();
         let pump_check = check.clone();
         let thread = std::thread::spawn(move || {
-            pump(reader, out, Some(&matcher("started", &pump_check)));
+            pump(reader, out, Some(&matcher("started", &pump_check)), None);
         });
         writer.write_all(b"compiling\n").expect("write");
         wait_until("the first line", || seen.bytes() == b"compiling\n");
@@ -218,5 +306,24 @@ mod tests {
         drop(writer);
         thread.join().expect("pump ends at EOF");
         assert_eq!(seen.bytes(), b"compiling\nserver started\n");
+    }
+
+    #[test]
+    fn the_tail_keeps_the_last_lines_bounded_and_forwards_every_byte() {
+        let tail = Tail::default();
+        let mut input = Vec::new();
+        for i in 0..TAIL_LINES + 5 {
+            input.extend_from_slice(format!("line {i}\r\n").as_bytes());
+        }
+        input.extend_from_slice(&[b'x'; 3000]);
+        input.extend_from_slice(b"\nbind: address already in use");
+        let mut out = Vec::new();
+        pump(Cursor::new(&input), &mut out, None, Some(&tail));
+        assert_eq!(out, input);
+        let lines = tail.lines();
+        assert_eq!(lines.len(), TAIL_LINES);
+        assert_eq!(lines[0], "line 7");
+        assert_eq!(lines[TAIL_LINES - 2].len(), TAIL_LINE_BYTES);
+        assert_eq!(lines[TAIL_LINES - 1], "bind: address already in use");
     }
 }

@@ -129,6 +129,13 @@ pub enum Message<'a> {
         attempt: u32,
         delay: Duration,
     },
+    /// A key asked for a rebuild (`r`) or a restart (`R`): said at once, since the build or
+    /// swap it starts may take a while to show.
+    Requested {
+        /// `rebuild` or `restart`.
+        action: &'static str,
+        key: char,
+    },
     /// `p` pressed: watching paused or resumed.
     Paused {
         paused: bool,
@@ -139,6 +146,15 @@ pub enum Message<'a> {
     },
     Shutdown {
         signal: &'a str,
+    },
+    /// Something hotdev can see will go (or went) wrong, with the fix: e.g. a run command that
+    /// forks while `[[listen]]` is set.
+    Warning {
+        /// Stable name for tools: `forking_wrapper`, `bound_itself`, `listen_pid_refused`.
+        kind: &'static str,
+        generation: Option<GenId>,
+        message: &'a str,
+        hint: &'a str,
     },
     Error {
         message: &'a str,
@@ -211,7 +227,7 @@ impl Reporter {
                 // Outside text (file names, commands, app output quoted in a reason) must not
                 // drive the terminal. Only an error's own line breaks (its hint) are kept.
                 let text = match message {
-                    Message::Error { .. } => text
+                    Message::Error { .. } | Message::Warning { .. } => text
                         .split('\n')
                         .map(text::printable)
                         .collect::<Vec<_>>()
@@ -569,6 +585,7 @@ fn human_of(message: &Message) -> (Level, String) {
                 format_duration(*delay)
             ),
         ),
+        Requested { action, key } => (Level::Step, format!("{action} requested ({key})")),
         Paused { paused: true } => (
             Level::Warn,
             "paused: changes are noted, nothing builds (p resumes)".to_string(),
@@ -576,6 +593,14 @@ fn human_of(message: &Message) -> (Level, String) {
         Paused { paused: false } => (Level::Step, "resumed watching".to_string()),
         Help { text } => (Level::Step, text.to_string()),
         Shutdown { signal } => (Level::Step, format!("{signal}: stopping everything")),
+        Warning { message, hint, .. } => (
+            Level::Warn,
+            format!(
+                "{}\n  hint: {}",
+                text::printable(message),
+                text::printable(hint)
+            ),
+        ),
         Error { message } => (Level::Bad, message.to_string()),
         Exit { code } => (Level::Detail, format!("exit {code}")),
     }
@@ -658,6 +683,7 @@ fn json_of(message: &Message) -> Value {
             "status": status,
             "serving": serving,
         }),
+        // Plain text for tools: a build given colour (hotdev on a terminal) wrote escapes.
         BuildOutput {
             build,
             lines,
@@ -666,7 +692,7 @@ fn json_of(message: &Message) -> Value {
             "event": "build_output",
             "build": build,
             "failed": failed,
-            "lines": lines,
+            "lines": lines.iter().map(|l| console::strip_ansi_codes(l)).collect::<Vec<_>>(),
         }),
         GenerationStarted {
             generation,
@@ -740,9 +766,24 @@ fn json_of(message: &Message) -> Value {
             "attempt": attempt,
             "delay_ms": ms(delay),
         }),
+        Requested { action, key } => {
+            json!({"event": "requested", "action": action, "key": key.to_string()})
+        }
         Paused { paused } => json!({"event": "paused", "paused": paused}),
         Help { text } => json!({"event": "help", "text": text}),
         Shutdown { signal } => json!({"event": "shutdown", "signal": signal}),
+        Warning {
+            kind,
+            generation,
+            message,
+            hint,
+        } => json!({
+            "event": "warning",
+            "kind": kind,
+            "generation": generation,
+            "message": message,
+            "hint": hint,
+        }),
         Error { message } => json!({"event": "error", "message": message}),
         Exit { code } => json!({"event": "exit", "code": code}),
     }
@@ -805,6 +846,41 @@ mod tests {
             root,
         });
         assert_eq!(text, "4 files changed: a.go, b.go, c.go and 1 more");
+    }
+
+    #[test]
+    fn json_build_output_carries_the_text_without_escape_codes() {
+        let lines = [
+            "\x1b[1m\x1b[91merror[E0308]\x1b[0m\x1b[1m: mismatched types\x1b[0m".to_string(),
+            "\x1b[K  --> src/main.rs:2:5".to_string(),
+            "plain".to_string(),
+        ];
+        let v = json_of(&Message::BuildOutput {
+            build: 1,
+            lines: &lines,
+            failed: true,
+        });
+        assert_eq!(
+            v["lines"],
+            json!([
+                "error[E0308]: mismatched types",
+                "  --> src/main.rs:2:5",
+                "plain"
+            ])
+        );
+    }
+
+    #[test]
+    fn a_key_request_is_one_line_and_one_event() {
+        let message = Message::Requested {
+            action: "rebuild",
+            key: 'r',
+        };
+        assert_eq!(human_of(&message).1, "rebuild requested (r)");
+        assert_eq!(
+            json_of(&message),
+            json!({"event": "requested", "action": "rebuild", "key": "r"})
+        );
     }
 
     #[test]

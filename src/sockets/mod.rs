@@ -56,6 +56,7 @@ impl Listeners {
             };
             let (socket, bound) = listener.map_err(|kind| SocketError {
                 address: display_address(&spec.address),
+                from_flag: spec.from_flag,
                 kind,
             })?;
             listeners.push(Listener {
@@ -91,6 +92,17 @@ impl Listeners {
             Bound::Tcp(addr) => Some(addr.port()),
             Bound::Unix(_) => None,
         })
+    }
+
+    /// The real ports of the TCP listeners, in config order.
+    pub fn tcp_ports(&self) -> Vec<u16> {
+        self.listeners
+            .iter()
+            .filter_map(|l| match &l.bound {
+                Bound::Tcp(addr) => Some(addr.port()),
+                Bound::Unix(_) => None,
+            })
+            .collect()
     }
 
     /// Where each listener listens, for messages: `127.0.0.1:8080`, `[::1]:8080`, `unix:/x`.
@@ -238,6 +250,8 @@ fn display_address(address: &ListenAddress) -> String {
 pub struct SocketError {
     /// The address as the user wrote it, e.g. `127.0.0.1:8080` or `unix:/run/app.sock`.
     pub address: String,
+    /// It came from `--listen`, not `[[listen]]`: the fix is on the command line.
+    pub from_flag: bool,
     pub kind: SocketErrorKind,
 }
 
@@ -258,24 +272,27 @@ impl From<io::Error> for SocketErrorKind {
     }
 }
 
-const CHANGE_HINT: &str = "change `[[listen]] address`";
-
 impl fmt::Display for SocketError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot listen on {}: ", self.address)?;
+        let (from, change) = if self.from_flag {
+            (" (from --listen)", "give `--listen` another address")
+        } else {
+            ("", "change `[[listen]] address`")
+        };
+        write!(f, "cannot listen on {}{from}: ", self.address)?;
         match &self.kind {
             SocketErrorKind::InUse { holder: Some(h) } => write!(
                 f,
-                "address already in use by `{}` (pid {}); stop it, or {CHANGE_HINT}",
+                "address already in use by `{}` (pid {}); stop it, or {change}",
                 h.command, h.pid
             ),
             SocketErrorKind::InUse { holder: None } => write!(
                 f,
-                "address already in use; stop the process that holds it, or {CHANGE_HINT}"
+                "address already in use; stop the process that holds it, or {change}"
             ),
             SocketErrorKind::NotASocket => write!(
                 f,
-                "the path exists and is not a socket; remove it, or {CHANGE_HINT}"
+                "the path exists and is not a socket; remove it, or {change}"
             ),
             SocketErrorKind::Io(err) => {
                 let errno = err.raw_os_error().map(Errno::from_raw);
@@ -286,12 +303,11 @@ impl fmt::Display for SocketError {
                 match errno {
                     Some(Errno::EACCES) if !self.address.starts_with("unix:") => write!(
                         f,
-                        "; ports below 1024 need privileges: {CHANGE_HINT} to a higher port"
+                        "; ports below 1024 need privileges: {change} to a higher port"
                     ),
-                    Some(Errno::EADDRNOTAVAIL) => write!(
-                        f,
-                        "; the address is not one of this machine's: {CHANGE_HINT}"
-                    ),
+                    Some(Errno::EADDRNOTAVAIL) => {
+                        write!(f, "; the address is not one of this machine's: {change}")
+                    }
                     _ => Ok(()),
                 }
             }

@@ -10,6 +10,7 @@ fn tcp(addr: &str, name: &str) -> ListenSpec {
     ListenSpec {
         address: ListenAddress::Tcp(addr.parse().unwrap()),
         name: name.to_string(),
+        from_flag: false,
     }
 }
 
@@ -17,6 +18,7 @@ fn unix(path: &Path, name: &str) -> ListenSpec {
     ListenSpec {
         address: ListenAddress::Unix(path.to_path_buf()),
         name: name.to_string(),
+        from_flag: false,
     }
 }
 
@@ -107,6 +109,31 @@ fn port_in_use_names_the_address_and_the_holder() {
         "{message}"
     );
     assert!(message.contains("[[listen]] address"), "{message}");
+    assert!(!message.contains("--listen"), "{message}");
+}
+
+#[test]
+fn port_in_use_from_the_flag_names_the_flag() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap();
+    let spec = ListenSpec {
+        from_flag: true,
+        ..tcp(&addr.to_string(), "http")
+    };
+
+    let message = Listeners::bind(&[spec]).unwrap_err().to_string();
+
+    assert!(
+        message.starts_with(&format!(
+            "cannot listen on {addr} (from --listen): address already in use"
+        )),
+        "{message}"
+    );
+    assert!(
+        message.ends_with("; stop it, or give `--listen` another address"),
+        "{message}"
+    );
+    assert!(!message.contains("[[listen]]"), "{message}");
 }
 
 #[test]

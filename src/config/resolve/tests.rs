@@ -227,6 +227,9 @@ fn no_run_command_says_how_to_start() {
     );
     // Not `go run .`, which forks: signals and pre-bound sockets would miss the app.
     assert!(!message.contains("go run"), "{message}");
+    let with_listen = Project::new(None).error(&["--listen", "8080"]);
+    assert!(with_listen.starts_with("no run command"), "{with_listen}");
+    assert!(!with_listen.contains("go run"), "{with_listen}");
     assert!(
         message.contains("hotdev --build \"go build -o tmp/app .\" -- tmp/app"),
         "{message}"
