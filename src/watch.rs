@@ -18,7 +18,7 @@
 //! `node_modules` or `target/` costs no inotify watch at all; new directories are walked and
 //! watched as they appear. It decides nothing about builds: it only sends to the bus.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -151,6 +151,7 @@ impl Watch {
             files: cfg.files.iter().cloned().collect(),
             named,
             anchors: BTreeSet::new(),
+            fresh: HashMap::new(),
             follow,
             fault_limit: fault_watch_limit(),
             // FSEvents and ReadDirectoryChangesW are recursive by nature and slow to re-arm per
@@ -288,6 +289,9 @@ struct Worker {
     /// With `watch.follow_symlinks`: the roots, canonical. A symlinked directory is followed
     /// when its target is outside all of them.
     follow: Option<Arc<Vec<PathBuf>>>,
+    /// Directories that appeared empty (of accepted files) lately: gone again at once, they
+    /// are nothing.
+    fresh: HashMap<PathBuf, Instant>,
     /// `HOTDEV_FAULT=watch-limit`: the OS watch limit is "reached" after this many watches.
     fault_limit: Option<usize>,
     per_dir: bool,
@@ -478,7 +482,19 @@ impl Worker {
                     new_dirs.push(path.clone());
                 }
                 rules_changed |= self.filter.is_ignore_file(path);
-                burst.note(&self.filter, path, is_dir);
+                // A directory counts through the files it holds: one that is there now, new or
+                // not, only through those its scan finds (an empty one changes no build); one
+                // that vanished counts if it was part of the watched tree, unless it came and
+                // went empty within a burst's time (cargo makes `target/` as `targetXXXXXX`
+                // and renames it: within one burst, or across two).
+                let fresh = self
+                    .fresh
+                    .remove(path)
+                    .is_some_and(|at| at.elapsed() < MAX_BURST);
+                let came_and_went = exists.is_none() && !was_watched;
+                if !(is_dir && (dir_now || fresh || came_and_went)) {
+                    burst.note(&self.filter, path, is_dir);
+                }
             }
         }
         if rules_changed {
@@ -501,10 +517,18 @@ impl Worker {
             if let Err(err) = self.add_tree(&dir, Some(&mut found)) {
                 self.warn(WatchError::from(err));
             }
+            let accepted = found
+                .iter()
+                .filter(|f| self.filter.accepts(f, false))
+                .count();
             for file in found {
                 burst.note(&self.filter, &file, false);
             }
+            if accepted == 0 {
+                self.fresh.insert(dir, Instant::now());
+            }
         }
+        self.fresh.retain(|_, at| at.elapsed() < MAX_BURST);
         if burst.overflow {
             self.resync();
         }

@@ -25,6 +25,36 @@ fn require_dlv() {
     assert!(ok, "`dlv` is not on PATH: apt-get install delve (CI does)");
 }
 
+/// dlv starts the app in a process group of its own, which the harness does not know about:
+/// whatever still runs from the fixture's directory is killed when the test ends, passed or
+/// failed (hotdev stops such leftovers when it exits, but the harness SIGKILLs hotdev).
+struct KillLeftovers(std::path::PathBuf);
+
+impl Drop for KillLeftovers {
+    fn drop(&mut self) {
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<i32>().ok())
+            else {
+                continue;
+            };
+            let ours = std::fs::read_link(entry.path().join("exe"))
+                .is_ok_and(|exe| exe.starts_with(&self.0));
+            if ours {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+        }
+    }
+}
+
 fn debug_config(dlv_port: u16, run_extra: &str, rest: &str) -> String {
     format!(
         "[watch]\nextensions = [\"go\"]\nignore = [\"tmp/**\"]\n\n\
@@ -71,6 +101,7 @@ fn attach(port: u16) -> i64 {
 fn under_delve_ten_reloads_each_free_the_debugger_port_and_take_a_client() {
     require_dlv();
     let fx = go_server();
+    let _leftovers = KillLeftovers(fx.path().canonicalize().unwrap());
     warm_go(
         "go-server",
         &["build", "-gcflags=all=-N -l", "-o", "tmp/server", "."],
@@ -117,6 +148,7 @@ fn under_delve_ten_reloads_each_free_the_debugger_port_and_take_a_client() {
 fn under_delve_prebound_sockets_reach_a_lax_consumer_and_a_strict_one_refuses() {
     require_dlv();
     let fx = go_server();
+    let _leftovers = KillLeftovers(fx.path().canonicalize().unwrap());
     warm_go(
         "go-server",
         &["build", "-gcflags=all=-N -l", "-o", "tmp/server", "."],

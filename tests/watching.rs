@@ -370,3 +370,26 @@ fn the_inotify_watch_limit_is_reported_once() {
         h.tail(40)
     );
 }
+
+/// cargo makes `target/` as `targetXXXXXX` and renames it: that must not count as a change
+/// (it cancelled every first build of a fresh Rust checkout).
+#[test]
+fn cargos_first_build_is_not_cancelled_by_the_target_dir_it_makes() {
+    let fx = Fixture::copy("rust-server");
+    let _ = fs::remove_dir_all(fx.file("target"));
+    let addr = free_addr().to_string();
+    // As tests/reload.rs does: cargo under `cargo test` must not reach for this repo's target.
+    let h = Hotdev::start_with_env(
+        fx.path(),
+        &[],
+        &[("CARGO_TARGET_DIR", "target"), ("ADDR", &addr)],
+    );
+    h.wait_for(
+        "generation_started",
+        &[("generation", json!(1))],
+        FIRST_BUILD,
+    )
+    .unwrap_or_else(|e| panic!("{e}\n{}", h.tail(40)));
+    assert_eq!(h.count("build_cancelled"), 0, "{}", h.tail(40));
+    assert_eq!(h.count("change"), 0, "{}", h.tail(40));
+}
