@@ -676,10 +676,10 @@ impl Engine {
                 out.push(Action::Report(Note::WaitingForChange));
             }
         }
-        if self.stopping.is_empty() {
-            if let Some(previous) = self.start_when_stopped.take() {
-                self.start_serving(previous, out);
-            }
+        if self.stopping.is_empty()
+            && let Some(previous) = self.start_when_stopped.take()
+        {
+            self.start_serving(previous, out);
         }
     }
 }

@@ -273,11 +273,9 @@ impl Filter {
         let mut dirs: Vec<PathBuf> = Vec::new();
         for root in &self.cfg.paths {
             if let Some(work_tree) = work_tree_of(root) {
-                if git {
-                    if let Some(exclude) = exclude_file(&work_tree) {
-                        let gi = build_gitignore(&work_tree, &[exclude])?;
-                        self.excludes.insert(work_tree.clone(), gi);
-                    }
+                if git && let Some(exclude) = exclude_file(&work_tree) {
+                    let gi = build_gitignore(&work_tree, &[exclude])?;
+                    self.excludes.insert(work_tree.clone(), gi);
                 }
                 dirs.extend(
                     root.ancestors()

@@ -81,10 +81,10 @@ impl Keys {
                 let mut byte = [0u8; 1];
                 let mut stdin = std::io::stdin();
                 while let Ok(1) = stdin.read(&mut byte) {
-                    if let Some(key) = key_of(byte[0]) {
-                        if tx.send(Input::Key(key)).is_err() {
-                            break;
-                        }
+                    if let Some(key) = key_of(byte[0])
+                        && tx.send(Input::Key(key)).is_err()
+                    {
+                        break;
                     }
                 }
             });
@@ -107,10 +107,10 @@ pub fn restore() {
     let Some(slot) = SAVED.get() else {
         return;
     };
-    if let Ok(mut slot) = slot.lock() {
-        if let Some(saved) = slot.take() {
-            let _ = termios::tcsetattr(std::io::stdin().as_fd(), SetArg::TCSANOW, &saved);
-        }
+    if let Ok(mut slot) = slot.lock()
+        && let Some(saved) = slot.take()
+    {
+        let _ = termios::tcsetattr(std::io::stdin().as_fd(), SetArg::TCSANOW, &saved);
     }
 }
 
@@ -129,10 +129,10 @@ fn follow_job_control(cbreak: Termios) {
                 let stdin = std::io::stdin();
                 let fd = stdin.as_fd();
                 if signal == SIGTSTP {
-                    if let Some(Ok(slot)) = SAVED.get().map(|s| s.lock()) {
-                        if let Some(saved) = slot.as_ref() {
-                            let _ = termios::tcsetattr(fd, SetArg::TCSANOW, saved);
-                        }
+                    if let Some(Ok(slot)) = SAVED.get().map(|s| s.lock())
+                        && let Some(saved) = slot.as_ref()
+                    {
+                        let _ = termios::tcsetattr(fd, SetArg::TCSANOW, saved);
                     }
                     let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGSTOP);
                 } else if nix::unistd::tcgetpgrp(fd).ok() == Some(nix::unistd::getpgrp()) {

@@ -68,17 +68,18 @@ fn run_cli(cli: Cli) -> u8 {
 /// Runs hotdev: the reload loop, until it is asked to stop.
 fn serve(cli: &Cli, cwd: &Path) -> Result<u8, Failure> {
     let config = config::load(cli, cwd)?;
-    if config.file.is_none() && config.output.format == config::LogFormat::Human {
-        if let Some(air) = init::air::find(&config.root) {
-            let name = air
-                .strip_prefix(&config.root)
-                .unwrap_or(&air)
-                .display()
-                .to_string();
-            eprintln!(
-                "hotdev: {name} found and no .hotdev.toml: `hotdev init --from-air` turns it into one"
-            );
-        }
+    if config.file.is_none()
+        && config.output.format == config::LogFormat::Human
+        && let Some(air) = init::air::find(&config.root)
+    {
+        let name = air
+            .strip_prefix(&config.root)
+            .unwrap_or(&air)
+            .display()
+            .to_string();
+        eprintln!(
+            "hotdev: {name} found and no .hotdev.toml: `hotdev init --from-air` turns it into one"
+        );
     }
     // Re-reads the file with the same flags when it changes while hotdev runs.
     let reload = {

@@ -351,14 +351,14 @@ impl Shell {
                 }
             }
         }
-        if new.watch != self.config.watch {
-            if let Err(message) = self.rewatch(&new) {
-                self.reporter.report(&Message::Error {
-                    message: &format!("{message}; keeping the previous configuration"),
-                });
-                let _ = self.rewatch(&self.config.clone());
-                return;
-            }
+        if new.watch != self.config.watch
+            && let Err(message) = self.rewatch(&new)
+        {
+            self.reporter.report(&Message::Error {
+                message: &format!("{message}; keeping the previous configuration"),
+            });
+            let _ = self.rewatch(&self.config.clone());
+            return;
         }
         engine.reconfigure(Settings {
             has_build: new.build.is_some(),
@@ -816,12 +816,12 @@ impl Shell {
         // O_NONBLOCK belongs to the listeners' open file descriptions, shared by every
         // generation: reset it only when no generation holds them. Under overlap N still
         // serves, may poll a non-blocking accept, and would block in accept if cleared.
-        if self.generations.is_empty() {
-            if let Err(e) = self.listeners.reset_nonblocking() {
-                self.reporter.report(&Message::Error {
-                    message: &format!("cannot reset O_NONBLOCK on the listeners: {e}"),
-                });
-            }
+        if self.generations.is_empty()
+            && let Err(e) = self.listeners.reset_nonblocking()
+        {
+            self.reporter.report(&Message::Error {
+                message: &format!("cannot reset O_NONBLOCK on the listeners: {e}"),
+            });
         }
         let mut extra_env = vec![("HOTDEV_GENERATION".to_string(), generation.to_string())];
         if let Some(build) = self.last_good_build {

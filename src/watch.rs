@@ -620,10 +620,10 @@ impl Worker {
             .collect();
         for dir in parents {
             // A directory of the tree is watched already; `unwatch` now leaves it be.
-            if !self.dirs.contains(&dir) {
-                if let Err(err) = tolerate(self.backend.watch(&dir, RecursiveMode::NonRecursive)) {
-                    self.warn(WatchError::from(err));
-                }
+            if !self.dirs.contains(&dir)
+                && let Err(err) = tolerate(self.backend.watch(&dir, RecursiveMode::NonRecursive))
+            {
+                self.warn(WatchError::from(err));
             }
             self.anchors.insert(dir);
         }

@@ -434,11 +434,11 @@ fn watch_keys(build: &Table, testdata_dir: &str, out: &mut Out) {
                 out.mapped(&dotted, "watch.poll");
             }
             "poll_interval" => {
-                if let Some(ms) = value.as_integer().filter(|ms| *ms > 0) {
-                    if build.get("poll").and_then(Value::as_bool) == Some(true) {
-                        // air's minimum is 500ms.
-                        out.poll = Some(format!("{}ms", ms.clamp(500, 3_600_000)));
-                    }
+                if let Some(ms) = value.as_integer().filter(|ms| *ms > 0)
+                    && build.get("poll").and_then(Value::as_bool) == Some(true)
+                {
+                    // air's minimum is 500ms.
+                    out.poll = Some(format!("{}ms", ms.clamp(500, 3_600_000)));
                 }
                 out.mapped(&dotted, "watch.poll's interval");
             }

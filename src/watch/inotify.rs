@@ -245,14 +245,14 @@ fn translate(
     }
     if mask.contains(EventMask::MOVED_TO) {
         out.push(one(EventKind::Modify(ModifyKind::Name(RenameMode::To))));
-        if let Some((from_cookie, from)) = rename_from.take() {
-            if from_cookie == cookie {
-                out.push(
-                    Event::new(EventKind::Modify(ModifyKind::Name(RenameMode::Both)))
-                        .add_path(from)
-                        .add_path(path.clone()),
-                );
-            }
+        if let Some((from_cookie, from)) = rename_from.take()
+            && from_cookie == cookie
+        {
+            out.push(
+                Event::new(EventKind::Modify(ModifyKind::Name(RenameMode::Both)))
+                    .add_path(from)
+                    .add_path(path.clone()),
+            );
         }
     }
     if mask.contains(EventMask::CREATE) {

@@ -649,10 +649,10 @@ fn parse_event(line: &str) -> (Option<Value>, bool) {
     }
     if line.starts_with('{') {
         let mut stream = serde_json::Deserializer::from_str(line).into_iter::<Value>();
-        if let Some(Ok(v)) = stream.next() {
-            if is_event(&v) {
-                return (Some(v), true);
-            }
+        if let Some(Ok(v)) = stream.next()
+            && is_event(&v)
+        {
+            return (Some(v), true);
         }
     }
     (None, line.contains("{\"") && line.contains("\"event\""))
@@ -675,12 +675,12 @@ fn spawn_reader(tag: &'static str, stream: impl Read + Send + 'static, shared: A
                 log.torn.push(line.clone());
             }
             if let Some(e) = event {
-                if is(&e, "generation_started") || is(&e, "build_started") {
-                    if let Some(pid) = e["pid"].as_i64() {
-                        let pid = pid as i32;
-                        let start = proc_stat(pid).map(|p| p.starttime);
-                        log.groups.entry(pid).or_insert(start);
-                    }
+                if (is(&e, "generation_started") || is(&e, "build_started"))
+                    && let Some(pid) = e["pid"].as_i64()
+                {
+                    let pid = pid as i32;
+                    let start = proc_stat(pid).map(|p| p.starttime);
+                    log.groups.entry(pid).or_insert(start);
                 }
                 log.events.push(e);
             }
