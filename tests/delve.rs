@@ -55,6 +55,18 @@ impl Drop for KillLeftovers {
     }
 }
 
+/// A copy of go-server after a warm-up debug build, and the guard for what dlv leaves.
+fn debug_project() -> (Fixture, KillLeftovers) {
+    require_dlv();
+    let fx = go_server();
+    let leftovers = KillLeftovers(fx.path().canonicalize().expect("fixture path"));
+    warm_go(
+        "go-server",
+        &["build", "-gcflags=all=-N -l", "-o", "tmp/server", "."],
+    );
+    (fx, leftovers)
+}
+
 fn debug_config(dlv_port: u16, run_extra: &str, rest: &str) -> String {
     format!(
         "[watch]\nextensions = [\"go\"]\nignore = [\"tmp/**\"]\n\n\
@@ -99,13 +111,7 @@ fn attach(port: u16) -> i64 {
 
 #[test]
 fn under_delve_ten_reloads_each_free_the_debugger_port_and_take_a_client() {
-    require_dlv();
-    let fx = go_server();
-    let _leftovers = KillLeftovers(fx.path().canonicalize().unwrap());
-    warm_go(
-        "go-server",
-        &["build", "-gcflags=all=-N -l", "-o", "tmp/server", "."],
-    );
+    let (fx, _leftovers) = debug_project();
     let addr = free_addr();
     let dlv_port = free_port();
     fx.write(
@@ -146,13 +152,7 @@ fn under_delve_ten_reloads_each_free_the_debugger_port_and_take_a_client() {
 
 #[test]
 fn under_delve_prebound_sockets_reach_a_lax_consumer_and_a_strict_one_refuses() {
-    require_dlv();
-    let fx = go_server();
-    let _leftovers = KillLeftovers(fx.path().canonicalize().unwrap());
-    warm_go(
-        "go-server",
-        &["build", "-gcflags=all=-N -l", "-o", "tmp/server", "."],
-    );
+    let (fx, _leftovers) = debug_project();
     let addr = free_addr();
     let dlv_port = free_port();
     fx.set_mode("version.go", "lax");
