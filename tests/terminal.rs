@@ -271,6 +271,14 @@ impl PtyHotdev {
         tcgetattr(self.slave.as_fd()).expect("tcgetattr on the slave")
     }
 
+    /// Presses `q` and checks that hotdev stops everything and exits 0.
+    fn quit(&mut self, at: usize) {
+        self.press(b"q");
+        self.wait_for("stopping everything", at);
+        let status = self.wait_exit();
+        assert_eq!(status.code(), Some(0), "output:\n{}", self.output.shown());
+    }
+
     fn wait_exit(&mut self) -> ExitStatus {
         if let Some(status) = self.status {
             return status;
@@ -485,14 +493,7 @@ fn h_shows_help_and_p_toggles_pause() {
     let at = h.wait_for("resumed", at);
 
     // Nothing changed while paused, so resuming must not build.
-    h.press(b"q");
-    h.wait_for("stopping everything", at);
-    assert_eq!(
-        h.wait_exit().code(),
-        Some(0),
-        "output:\n{}",
-        h.output.shown()
-    );
+    h.quit(at);
     assert!(
         !h.output.text().contains("build 2"),
         "resuming with nothing missed started a build:\n{}",
@@ -519,14 +520,7 @@ fn capital_r_restarts_without_building() {
         h.output.shown()
     );
 
-    h.press(b"q");
-    h.wait_for("stopping everything", at);
-    assert_eq!(
-        h.wait_exit().code(),
-        Some(0),
-        "output:\n{}",
-        h.output.shown()
-    );
+    h.quit(at);
 }
 
 /// `c` clears the screen (the erase-display escape) and changes nothing else.
@@ -542,14 +536,7 @@ fn c_clears_the_screen() {
     h.press(b"h");
     let at = h.wait_for("r rebuild", at);
 
-    h.press(b"q");
-    h.wait_for("stopping everything", at);
-    assert_eq!(
-        h.wait_exit().code(),
-        Some(0),
-        "output:\n{}",
-        h.output.shown()
-    );
+    h.quit(at);
     let out = h.output.text();
     assert!(
         !out.contains("build 2") && !out.contains("generation 2"),
@@ -617,14 +604,7 @@ fn a_terminal_gets_the_spinner() {
         out.contains('\x1b'),
         "no escape code on the terminal:\n{out:?}"
     );
-    h.press(b"q");
-    h.wait_for("stopping everything", at);
-    assert_eq!(
-        h.wait_exit().code(),
-        Some(0),
-        "output:\n{}",
-        h.output.shown()
-    );
+    h.quit(at);
 }
 
 /// What a build and an app print about the force-colour variables they were given.
@@ -643,14 +623,7 @@ fn colour_run(dir: &Path, env: &[(&str, &str)]) -> String {
     let app = h.wait_for("app-colour:", at);
     h.wait_for("\n", app);
     h.wait_for("generation 1 running", at);
-    h.press(b"q");
-    h.wait_for("stopping everything", at);
-    assert_eq!(
-        h.wait_exit().code(),
-        Some(0),
-        "output:\n{}",
-        h.output.shown()
-    );
+    h.quit(at);
     h.output.shown()
 }
 
