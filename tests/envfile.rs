@@ -114,3 +114,24 @@ fn a_broken_edit_keeps_the_app_and_the_fix_restarts_it() {
     wait_vars(&h, "A=3 B= C=");
     assert_eq!(h.count("generation_started"), 2, "{}", h.tail(30));
 }
+
+#[test]
+fn hotdev_config_credits_the_env_file_and_env_for_the_variables() {
+    let fx = project("A=file\n", "env = { B = \"explicit\" }\n");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hotdev"))
+        .arg("config")
+        .current_dir(fx.path())
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run hotdev config");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    let env = text
+        .lines()
+        .find(|l| l.starts_with("env = ") && l.contains("explicit"))
+        .unwrap_or_else(|| panic!("no run env line:\n{text}"));
+    assert!(env.contains("A = \"file\""), "{env}");
+    // env_file is on line 6, env on line 7.
+    assert!(env.contains(".hotdev.toml:6 and .hotdev.toml:7"), "{env}");
+}

@@ -109,6 +109,14 @@ impl Lookup<'_> {
         }
     }
 
+    /// Where `[table].env` comes from: its env files, then its own `env` laid over them.
+    fn env_from(&self, table: &str) -> Vec<SetBy> {
+        [format!("{table}.env_file"), format!("{table}.env")]
+            .iter()
+            .filter_map(|key| self.key(key))
+            .collect()
+    }
+
     fn key(&self, key: &str) -> Option<SetBy> {
         let source = self.source?;
         Some(SetBy::File {
@@ -207,7 +215,7 @@ impl Lookup<'_> {
                 "build",
                 "env",
                 Some(env(&build.command.env)),
-                self.from(None, "build.env"),
+                self.env_from("build"),
                 None,
             );
             push(
@@ -255,7 +263,7 @@ impl Lookup<'_> {
             "run",
             "env",
             Some(env(&run.command.env)),
-            self.from(None, "run.env"),
+            self.env_from("run"),
             None,
         );
         push(
