@@ -197,47 +197,47 @@ pub fn parse(text: &str) -> Result<FileConfig, toml::de::Error> {
 // instead of serde's "data did not match any variant of untagged enum".
 impl<'de> Deserialize<'de> for CommandFile {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct CommandVisitor;
-        impl<'de> Visitor<'de> for CommandVisitor {
-            type Value = CommandFile;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a command string or an array of strings")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(CommandFile::Line(v.to_owned()))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut argv = Vec::new();
-                while let Some(word) = seq.next_element::<String>()? {
-                    argv.push(word);
-                }
-                Ok(CommandFile::Argv(argv))
-            }
-        }
-        deserializer.deserialize_any(CommandVisitor)
+        let what = StringOrList("a command string or an array of strings");
+        Ok(match deserializer.deserialize_any(what)? {
+            OneOrMany::One(line) => CommandFile::Line(line),
+            OneOrMany::Many(argv) => CommandFile::Argv(argv),
+        })
     }
 }
 
 impl<'de> Deserialize<'de> for PathList {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct PathsVisitor;
-        impl<'de> Visitor<'de> for PathsVisitor {
-            type Value = PathList;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a path or an array of paths")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(PathList::One(v.to_owned()))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let mut paths = Vec::new();
-                while let Some(path) = seq.next_element::<String>()? {
-                    paths.push(path);
-                }
-                Ok(PathList::Many(paths))
-            }
+        Ok(
+            match deserializer.deserialize_any(StringOrList("a path or an array of paths"))? {
+                OneOrMany::One(path) => PathList::One(path),
+                OneOrMany::Many(paths) => PathList::Many(paths),
+            },
+        )
+    }
+}
+
+/// A string or an array of strings; the text says what was expected in a type error.
+struct StringOrList(&'static str);
+
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl<'de> Visitor<'de> for StringOrList {
+    type Value = OneOrMany;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(self.0)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(OneOrMany::One(v.to_owned()))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<String>()? {
+            items.push(item);
         }
-        deserializer.deserialize_any(PathsVisitor)
+        Ok(OneOrMany::Many(items))
     }
 }
 
