@@ -20,6 +20,7 @@ pub mod report;
 pub mod shell;
 pub mod smoke;
 pub mod sockets;
+pub mod sources;
 pub mod watch;
 
 use std::io::Write;

@@ -7,7 +7,6 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use console::Term;
@@ -29,6 +28,7 @@ use crate::process::{self, Output, Spawn};
 use crate::ready::{self, Check, NotifySocket, Registry, Tail};
 use crate::report::{Message, Reporter, format_status};
 use crate::sockets::Listeners;
+use crate::sources;
 use crate::watch::Watch;
 
 /// Why hotdev could not start its loop. Rendered by `lib::run`, which picks the exit code.
@@ -1001,10 +1001,14 @@ const LEFTOVER_GRACE: Duration = Duration::from_secs(1);
 
 /// A timer: sends `event` after `delay`. The engine ignores it if it is stale by then.
 fn after(delay: Duration, tx: Sender, event: Event) {
-    spawn_named("hotdev-timer", &tx.clone(), move || {
-        thread::sleep(delay);
-        let _ = tx.send(Input::Event(event));
-    });
+    let spawn_tx = tx.clone();
+    sources::timer::after(
+        delay,
+        |body| spawn_named("hotdev-timer", &spawn_tx, body),
+        move || {
+            let _ = tx.send(Input::Event(event));
+        },
+    );
 }
 
 /// Starts a worker thread whose panic reaches the loop ([`Input::WorkerDied`]).
@@ -1018,19 +1022,11 @@ fn spawn_named(name: &str, tx: &Sender, f: impl FnOnce() + Send + 'static) {
 
 /// SIGINT, SIGTERM and SIGHUP become shutdown requests on the bus.
 fn spawn_signal_source(tx: Sender) -> std::io::Result<()> {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
-    bus::spawn_worker(
+    let deliver = tx.clone();
+    sources::signals::spawn(
         "hotdev-signals",
-        "the signal handler",
-        &tx.clone(),
-        move || {
-            for signal in signals.forever() {
-                if tx.send(Input::Signal(signal)).is_err() {
-                    break;
-                }
-            }
-        },
+        |name, body| bus::spawn_worker(name, "the signal handler", &tx, body).map(drop),
+        move |signal| deliver.send(Input::Signal(signal)).is_ok(),
     )?;
     Ok(())
 }
