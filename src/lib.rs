@@ -21,6 +21,7 @@ pub mod shell;
 pub mod smoke;
 pub mod sockets;
 pub mod sources;
+pub mod supervisor;
 pub mod watch;
 
 use std::io::Write;
