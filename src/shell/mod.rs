@@ -15,6 +15,7 @@ use std::time::Duration;
 use crate::bus::{self, Input, Sender};
 use crate::config::Config;
 use crate::engine::{Action, CancelReason, Engine, Event, Manual, Timer};
+use crate::error::Error;
 use crate::exit;
 use crate::keys::{self, Key};
 use crate::process;
@@ -22,23 +23,6 @@ use crate::report::{Message, Reporter};
 use crate::sources;
 use crate::supervisor::{Supervisor, spawn_named};
 use crate::watch::Watch;
-
-/// Why hotdev could not start its loop. Rendered by `lib::run`, which picks the exit code.
-#[derive(Debug)]
-pub enum StartError {
-    /// A usage-level problem (a port in use, a bad glob): exit 2.
-    Usage(String),
-    /// The environment failed us (watch limits, no notify socket): exit 1.
-    Runtime(String),
-}
-
-impl std::fmt::Display for StartError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StartError::Usage(m) | StartError::Runtime(m) => f.write_str(m),
-        }
-    }
-}
 
 /// Re-reads the configuration (same flags, same directory): the one line of a `ConfigError`.
 pub type Reload = Box<dyn Fn() -> Result<Config, String>>;
@@ -63,7 +47,7 @@ struct Shell {
 const LEFTOVER_GRACE: Duration = Duration::from_secs(1);
 
 /// Runs the reload loop until a shutdown completes; returns the exit code.
-pub fn run(config: Config, reload: Reload) -> Result<u8, StartError> {
+pub fn run(config: Config, reload: Reload) -> Result<u8, Error> {
     let reporter = Reporter::new(config.output);
     let (tx, rx) = bus::channel();
     let started = start::start(&config, &reporter, &tx)?;

@@ -14,7 +14,7 @@ use crate::sources;
 use crate::supervisor::{Supervisor, command_words};
 use crate::watch::Watch;
 
-use super::StartError;
+use crate::error::Error;
 
 /// The engine's settings for `config`.
 pub fn settings_of(config: &Config) -> Settings {
@@ -44,7 +44,7 @@ pub struct Started {
 
 /// Sets up everything, reporting what can go wrong without stopping hotdev; `Err` for what
 /// must stop it.
-pub fn start(config: &Config, reporter: &Reporter, tx: &Sender) -> Result<Started, StartError> {
+pub fn start(config: &Config, reporter: &Reporter, tx: &Sender) -> Result<Started, Error> {
     if let Err(e) = process::become_subreaper() {
         // Without it, orphans of a `sh -c` wrapper go to init; stops still signal the group.
         reporter.report(&Message::Error {
@@ -70,27 +70,23 @@ pub fn start(config: &Config, reporter: &Reporter, tx: &Sender) -> Result<Starte
             ),
         });
     }
-    let listeners =
-        Listeners::bind(&config.listen).map_err(|e| StartError::Usage(e.to_string()))?;
+    let listeners = Listeners::bind(&config.listen)?;
     let registry = Registry::default();
     let notify = match config.run.ready {
         Some(Readiness::Notify) => {
-            let socket = NotifySocket::open().map_err(|e| {
-                StartError::Runtime(format!("cannot create the readiness socket: {e}"))
-            })?;
-            socket.serve(registry.clone(), tx.clone()).map_err(|e| {
-                StartError::Runtime(format!("cannot read the readiness socket: {e}"))
-            })?;
+            let socket = NotifySocket::open()
+                .map_err(|e| Error::runtime(format!("cannot create the readiness socket: {e}")))?;
+            socket
+                .serve(registry.clone(), tx.clone())
+                .map_err(|e| Error::runtime(format!("cannot read the readiness socket: {e}")))?;
             Some(socket)
         }
         _ => None,
     };
-    let filter =
-        Filter::new(&config.watch, &config.root).map_err(|e| StartError::Usage(e.to_string()))?;
-    let watch = Watch::start(&config.watch, filter, tx.clone())
-        .map_err(|e| StartError::Runtime(e.to_string()))?;
+    let filter = Filter::new(&config.watch, &config.root)?;
+    let watch = Watch::start(&config.watch, filter, tx.clone())?;
     spawn_signal_source(tx.clone())
-        .map_err(|e| StartError::Runtime(format!("cannot listen for signals: {e}")))?;
+        .map_err(|e| Error::runtime(format!("cannot listen for signals: {e}")))?;
     let supervisor = Supervisor::new(tx.clone(), guard, listeners, registry, notify);
     announce(config, supervisor.listeners(), reporter);
     Ok(Started { supervisor, watch })
