@@ -24,6 +24,8 @@ use std::time::Duration;
 
 use nix::sys::signal::Signal;
 
+use crate::engine::{RestartPolicy, SwapStrategy};
+
 /// The file name hotdev looks for in the working directory and its ancestors.
 pub const FILE_NAME: &str = ".hotdev.toml";
 
@@ -116,18 +118,6 @@ pub struct BuildConfig {
     pub speculative: bool,
 }
 
-/// How generation N is replaced by N+1 (DESIGN.md §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SwapStrategy {
-    /// Stop N gracefully, then start N+1.
-    #[default]
-    Restart,
-    /// Start N+1, wait until it is ready, then stop N.
-    Overlap,
-    /// Send `reload_signal` to N; no restart.
-    Signal,
-}
-
 /// How hotdev learns that a generation is ready (DESIGN.md §5).
 #[derive(Debug, Clone)]
 pub enum Readiness {
@@ -141,31 +131,6 @@ pub enum Readiness {
     Tcp(String),
     /// Still alive after this long.
     Delay(Duration),
-}
-
-/// What happens when a generation exits without being asked to (`run.restart`).
-///
-/// One type for the file, the flag and the resolved config: the three spell it the same way.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    serde::Deserialize,
-    clap::ValueEnum,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum RestartPolicy {
-    /// Report it and wait for the next change (default): no crash loop.
-    #[default]
-    Never,
-    /// Start it again, with exponential backoff, when it exited with an error or a signal.
-    OnFailure,
-    /// Start it again, with exponential backoff, however it exited.
-    Always,
 }
 
 impl Readiness {

@@ -273,15 +273,10 @@ impl Lookup<'_> {
             self.from(None, "run.env_file"),
             None,
         );
-        let strategy = match run.strategy {
-            super::SwapStrategy::Restart => "restart",
-            super::SwapStrategy::Overlap => "overlap",
-            super::SwapStrategy::Signal => "signal",
-        };
         push(
             "run",
             "strategy",
-            Some(Value::String(strategy.to_owned())),
+            Some(Value::String(run.strategy.name().to_owned())),
             self.from(flag(cli.strategy.is_some(), "--strategy"), "run.strategy"),
             None,
         );

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::config::{RestartPolicy, SwapStrategy};
+use super::{RestartPolicy, SwapStrategy};
 
 /// A build's number, from 1; a result for any other number than the current build is stale.
 pub type BuildId = u64;

@@ -5,13 +5,14 @@
 //! DESIGN.md §1 and §3, and of a config reload, lives here and is unit-tested in `tests.rs`.
 
 mod event;
+mod policy;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 pub use event::*;
+pub use policy::{RestartPolicy, SwapStrategy};
 
-use crate::config::{RestartPolicy, SwapStrategy};
 
 /// The build whose result still matters.
 #[derive(Debug, Clone, PartialEq, Eq)]
