@@ -33,7 +33,6 @@ use notify::event::{AccessKind, AccessMode, ModifyKind};
 use notify::{self, ErrorKind, EventKind, PollWatcher, RecursiveMode, Watcher};
 
 use crate::bus::{Input, Sender};
-use crate::config::WatchConfig;
 use crate::engine::Event;
 use crate::filter::Filter;
 use burst::{Burst, Pending, Sent};
@@ -730,6 +729,8 @@ fn tolerate(res: notify::Result<()>) -> notify::Result<()> {
     }
 }
 
+mod spec;
+pub use spec::WatchConfig;
 mod burst;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod inotify;

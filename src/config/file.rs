@@ -298,7 +298,10 @@ mod tests {
         "#;
         let file = parse(text).unwrap();
         assert_eq!(file.watch.poll, Some(Poll::Interval("500ms".into())));
-        assert_eq!(file.run.strategy, Some(crate::engine::SwapStrategy::Overlap));
+        assert_eq!(
+            file.run.strategy,
+            Some(crate::engine::SwapStrategy::Overlap)
+        );
         assert_eq!(file.run.ready, Some(ReadyFile::Notify(true)));
         assert_eq!(file.listen.len(), 1);
         assert_eq!(file.build.unwrap().env["CGO_ENABLED"], "0");

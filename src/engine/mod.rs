@@ -13,7 +13,6 @@ use std::path::PathBuf;
 pub use event::*;
 pub use policy::{RestartPolicy, SwapStrategy};
 
-
 /// The build whose result still matters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Build {

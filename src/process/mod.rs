@@ -5,6 +5,8 @@
 //! systemd socket-activation protocol. This module starts, signals and reaps; it decides
 //! nothing (that is the engine's job) and never waits with `waitpid(-1)`.
 
+mod spec;
+pub use spec::{CommandSpec, Program};
 pub mod colour;
 mod env;
 mod exec;
@@ -25,7 +27,6 @@ use nix::fcntl::OFlag;
 use nix::sys::wait::waitpid;
 use nix::unistd::{Pid, pipe2};
 
-use crate::config::{CommandSpec, Program};
 use crate::sockets::Listeners;
 
 pub use group::{become_subreaper, group_members, signal_group, wait_group, wait_leader};

@@ -9,6 +9,8 @@
 //! for `log` readiness pass its pipes to [`forward_output`]; `unregister` when it exits or is
 //! replaced (that cancels the check: no event follows).
 
+mod spec;
+pub use spec::Readiness;
 mod check;
 mod notify;
 mod output;
@@ -25,7 +27,6 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::bus::Sender;
-use crate::config::Readiness;
 use crate::engine::NotReady;
 
 /// Starts what `readiness` needs for `check`'s generation and routes `check`'s one event to `tx`:

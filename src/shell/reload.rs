@@ -2,9 +2,10 @@
 //! running (listeners, output), open what it newly needs, replace the watcher. What the reload
 //! then means (a build, a restart) is the engine's rule.
 
-use crate::config::{Config, Readiness};
+use crate::config::Config;
 use crate::engine::Event;
 use crate::filter::Filter;
+use crate::ready::Readiness;
 use crate::report::Message;
 use crate::watch::Watch;
 

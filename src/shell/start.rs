@@ -2,11 +2,12 @@
 //! the readiness socket, the watcher, the signal source — and the lines that open a session.
 
 use crate::bus::{self, Input, Sender};
-use crate::config::{Config, Readiness};
+use crate::config::Config;
 use crate::engine::{OwnFiles, Settings};
 use crate::filter::Filter;
 use crate::handoff;
 use crate::process::{self, guard::Guard};
+use crate::ready::Readiness;
 use crate::ready::{NotifySocket, Registry};
 use crate::report::{Message, Reporter};
 use crate::sockets::Listeners;

@@ -7,10 +7,11 @@ use nix::sys::signal::Signal;
 
 use super::{OUTPUT_GRACE, Supervisor, command_words};
 use crate::bus::Input;
-use crate::config::{Config, Readiness};
+use crate::config::Config;
 use crate::engine::{BuildId, Event, ExitStatus, GenId};
 use crate::handoff;
 use crate::process::{self, Output, Spawn};
+use crate::ready::Readiness;
 use crate::ready::{self, Check, Tail};
 use crate::report::{Message, Reporter};
 

@@ -14,9 +14,9 @@ use console::Term;
 use nix::sys::signal::Signal;
 
 use crate::bus::{self, Sender};
-use crate::config::{CommandSpec, Program};
 use crate::engine::{BuildId, GenId};
 use crate::process::{self, guard::Guard};
+use crate::process::{CommandSpec, Program};
 use crate::ready::{NotifySocket, Registry};
 use crate::sockets::Listeners;
 
