@@ -411,7 +411,7 @@ fn env(env: &std::collections::BTreeMap<String, String>) -> Value {
 /// else the argv array.
 fn command(program: &Program) -> Value {
     match program {
-        Program::Shell(script) => Value::String(script.clone()),
+        Program::Script(script) => Value::String(script.clone()),
         Program::Argv(argv) => {
             let line = shell_words::join(argv);
             match value::program(&CommandFile::Line(line.clone())) {
@@ -579,7 +579,7 @@ mod tests {
     fn commands_are_strings_when_they_read_back_the_same() {
         let argv = Program::Argv(vec!["tmp/app".into(), "--port".into(), "8080".into()]);
         assert_eq!(inline(&command(&argv)), "\"tmp/app --port 8080\"");
-        let shell = Program::Shell("make && exec tmp/app".into());
+        let shell = Program::Script("make && exec tmp/app".into());
         assert_eq!(inline(&command(&shell)), "\"make && exec tmp/app\"");
         let odd = Program::Argv(vec!["sh".into(), "-c".into(), "a && b".into()]);
         assert_eq!(inline(&command(&odd)), "[\"sh\", \"-c\", \"a && b\"]");

@@ -10,7 +10,7 @@ pub enum Program {
     /// Exec'd directly: the process hotdev starts is the program itself.
     Argv(Vec<String>),
     /// Run as `sh -c <script>` because it uses shell syntax.
-    Shell(String),
+    Script(String),
 }
 
 impl Program {
@@ -18,7 +18,7 @@ impl Program {
     pub fn display(&self) -> String {
         match self {
             Program::Argv(argv) => shell_words::join(argv),
-            Program::Shell(script) => script.clone(),
+            Program::Script(script) => script.clone(),
         }
     }
 }

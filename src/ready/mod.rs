@@ -38,7 +38,7 @@ use crate::engine::NotReady;
 /// - `Delay(d)`: ready after `d`, unless cancelled first.
 ///
 /// Every thread ends as soon as the check is settled or cancelled.
-pub fn watch(readiness: &Readiness, check: Check, timeout: Duration, tx: Sender) {
+pub fn start_check(readiness: &Readiness, check: Check, timeout: Duration, tx: Sender) {
     if let Err(e) = start(readiness, &check, timeout, tx) {
         check.not_ready(NotReady::Failed(format!(
             "cannot start the readiness check: {e}"
@@ -174,7 +174,7 @@ mod tests {
         let (tx, rx) = bus::channel();
         let started = Instant::now();
         let delay = Duration::from_millis(40);
-        watch(&Readiness::Delay(delay), Check::new(3), LONG, tx);
+        start_check(&Readiness::Delay(delay), Check::new(3), LONG, tx);
         assert_eq!(next_event(&rx), Event::Ready { generation: 3 });
         assert!(started.elapsed() >= delay);
     }
@@ -199,7 +199,7 @@ mod tests {
     fn tcp_probe_is_ready_once_something_listens() {
         let (tx, rx) = bus::channel();
         let port = free_port();
-        watch(
+        start_check(
             &Readiness::Tcp(format!("127.0.0.1:{port}")),
             Check::new(5),
             LONG,
@@ -251,7 +251,7 @@ mod tests {
         let (tx, rx) = bus::channel();
         let port = free_port();
         let url = format!("http://localhost:{port}/health?deep=1");
-        watch(&Readiness::Http(url), Check::new(7), LONG, tx);
+        start_check(&Readiness::Http(url), Check::new(7), LONG, tx);
         let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind late");
         let requests = serve_statuses(listener, &["503 Service Unavailable", "404 Not Found"]);
         assert_eq!(next_event(&rx), Event::Ready { generation: 7 });
@@ -267,7 +267,7 @@ mod tests {
         for generation in 1..=40 {
             let (tx, rx) = bus::channel();
             let port = free_port();
-            watch(
+            start_check(
                 &Readiness::Tcp(format!("127.0.0.1:{port}")),
                 Check::new(generation),
                 LONG,

@@ -22,7 +22,7 @@ use crate::process;
 use crate::report::{Message, Reporter};
 use crate::sources;
 use crate::supervisor::{Supervisor, spawn_named};
-use crate::watch::Watch;
+use crate::watch::Watcher;
 
 /// Re-reads the configuration (same flags, same directory): the one line of a `ConfigError`.
 pub type Reload = Box<dyn Fn() -> Result<Config, String>>;
@@ -32,7 +32,7 @@ struct Shell {
     config: Config,
     reload: Reload,
     /// `None` only while it is being replaced after a config change.
-    watch: Option<Watch>,
+    watch: Option<Watcher>,
     reporter: Reporter,
     tx: Sender,
     supervisor: Supervisor,

@@ -7,7 +7,7 @@ use crate::engine::Event;
 use crate::filter::Filter;
 use crate::ready::Readiness;
 use crate::report::Message;
-use crate::watch::Watch;
+use crate::watch::Watcher;
 
 use super::Shell;
 use super::start::settings_of;
@@ -57,7 +57,7 @@ impl Shell {
         drop(self.watch.take());
         let filter = Filter::new(&config.watch, &config.root).map_err(|e| e.to_string())?;
         let watch =
-            Watch::start(&config.watch, filter, self.tx.clone()).map_err(|e| e.to_string())?;
+            Watcher::start(&config.watch, filter, self.tx.clone()).map_err(|e| e.to_string())?;
         self.watch = Some(watch);
         Ok(())
     }

@@ -13,7 +13,7 @@ use crate::report::{Message, Reporter};
 use crate::sockets::Listeners;
 use crate::sources;
 use crate::supervisor::{Supervisor, command_words};
-use crate::watch::Watch;
+use crate::watch::Watcher;
 
 use crate::error::Error;
 
@@ -40,7 +40,7 @@ pub fn settings_of(config: &Config) -> Settings {
 /// What start-up hands the loop.
 pub struct Started {
     pub supervisor: Supervisor,
-    pub watch: Watch,
+    pub watch: Watcher,
 }
 
 /// Sets up everything, reporting what can go wrong without stopping hotdev; `Err` for what
@@ -85,7 +85,7 @@ pub fn start(config: &Config, reporter: &Reporter, tx: &Sender) -> Result<Starte
         _ => None,
     };
     let filter = Filter::new(&config.watch, &config.root)?;
-    let watch = Watch::start(&config.watch, filter, tx.clone())?;
+    let watch = Watcher::start(&config.watch, filter, tx.clone())?;
     spawn_signal_source(tx.clone())
         .map_err(|e| Error::runtime(format!("cannot listen for signals: {e}")))?;
     let supervisor = Supervisor::new(tx.clone(), guard, listeners, registry, notify);

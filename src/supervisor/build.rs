@@ -41,7 +41,7 @@ impl Supervisor {
         };
         let mut child = process::spawn(&spawn).map_err(|e| e.to_string())?;
         let pgid = child.pid;
-        self.watch(pgid);
+        self.cover(pgid);
         reporter.report(&Message::BuildStarted {
             build: id,
             pid: pgid,
@@ -93,7 +93,7 @@ impl Supervisor {
     /// Build `id`'s process group is gone: nothing of it is left to kill.
     pub fn build_gone(&mut self, id: BuildId) {
         if let Some(run) = self.builds.remove(&id) {
-            self.forget(run.pgid);
+            self.release(run.pgid);
         }
     }
 }

@@ -87,7 +87,7 @@ impl Supervisor {
             }
         };
         let pgid = child.pid;
-        self.watch(pgid);
+        self.cover(pgid);
         let started = Instant::now();
         reporter.report(&Message::GenerationStarted {
             generation,
@@ -96,7 +96,7 @@ impl Supervisor {
         });
         let check = run.ready.as_ref().map(|readiness| {
             let check = self.registry.register(generation, pgid);
-            ready::watch(readiness, check.clone(), run.ready_timeout, self.tx.clone());
+            ready::start_check(readiness, check.clone(), run.ready_timeout, self.tx.clone());
             check
         });
         let mut tail = None;
@@ -204,7 +204,7 @@ impl Supervisor {
         let Some(run) = self.generations.remove(&generation) else {
             return;
         };
-        self.forget(run.pgid);
+        self.release(run.pgid);
         if let Some(check) = &run.check {
             check.cancel();
         }

@@ -82,15 +82,17 @@ impl Supervisor {
         Ok(())
     }
 
-    fn watch(&self, pgid: i32) {
+    /// The guard kills this group if hotdev dies.
+    fn cover(&self, pgid: i32) {
         if let Some(guard) = &self.guard {
-            guard.watch(pgid);
+            guard.cover(pgid);
         }
     }
 
-    fn forget(&self, pgid: i32) {
+    /// The group is gone: the guard can let it go.
+    fn release(&self, pgid: i32) {
         if let Some(guard) = &self.guard {
-            guard.forget(pgid);
+            guard.release(pgid);
         }
     }
 
@@ -127,7 +129,7 @@ pub fn spawn_named(name: &str, tx: &Sender, f: impl FnOnce() + Send + 'static) {
 pub fn command_words(command: &CommandSpec) -> Vec<String> {
     match &command.program {
         Program::Argv(argv) => argv.clone(),
-        Program::Shell(script) => shell_words::split(script).unwrap_or_default(),
+        Program::Script(script) => shell_words::split(script).unwrap_or_default(),
     }
 }
 
