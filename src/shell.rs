@@ -26,7 +26,9 @@ use crate::keys::{self, Key};
 use crate::process::guard::Guard;
 use crate::process::{self, Output, Spawn};
 use crate::ready::{self, Check, NotifySocket, Registry, Tail};
-use crate::report::{Message, Reporter, format_status};
+use crate::report::{
+    CancelCause, Message, ReadyKind, Redo, Reporter, VERSION, WarningKind, format_status,
+};
 use crate::sockets::Listeners;
 use crate::sources;
 use crate::watch::Watch;
@@ -118,14 +120,14 @@ pub fn run(config: Config, reload: Reload) -> Result<u8, StartError> {
     if let Err(e) = process::become_subreaper() {
         // Without it, orphans of a `sh -c` wrapper go to init; stops still signal the group.
         reporter.report(&Message::Error {
-            message: &format!("cannot become a child subreaper ({e}); continuing"),
+            message: format!("cannot become a child subreaper ({e}); continuing"),
         });
     }
     let guard = match Guard::start() {
         Ok(guard) => Some(guard),
         Err(e) => {
             reporter.report(&Message::Error {
-                message: &format!(
+                message: format!(
                     "cannot start the guard process ({e}): if hotdev is killed with SIGKILL, \
                      what it started may keep running"
                 ),
@@ -135,7 +137,7 @@ pub fn run(config: Config, reload: Reload) -> Result<u8, StartError> {
     };
     if let Err(e) = process::reaper::start() {
         reporter.report(&Message::Error {
-            message: &format!(
+            message: format!(
                 "cannot start the orphan reaper ({e}); adopted daemons may linger as zombies"
             ),
         });
@@ -164,10 +166,11 @@ pub fn run(config: Config, reload: Reload) -> Result<u8, StartError> {
         .map_err(|e| StartError::Runtime(format!("cannot listen for signals: {e}")))?;
 
     reporter.report(&Message::Started {
-        root: &config.root,
-        config: config.file.as_deref(),
+        version: VERSION.into(),
+        root: config.root.clone(),
+        config: config.file.clone(),
         strategy: config.run.strategy,
-        ready: config.run.ready.as_ref().map(Readiness::kind),
+        ready: config.run.ready.as_ref().map(ReadyKind::of),
         build: config.build.as_ref().map(|b| b.command.program.display()),
         run: config.run.command.program.display(),
     });
@@ -179,7 +182,7 @@ pub fn run(config: Config, reload: Reload) -> Result<u8, StartError> {
     {
         reporter.report(&Message::Listening {
             address,
-            name,
+            name: name.to_string(),
             fd: 3 + i as i32,
         });
     }
@@ -188,10 +191,10 @@ pub fn run(config: Config, reload: Reload) -> Result<u8, StartError> {
     {
         let (message, hint) = handoff::wrapper_warning(&wrapper);
         reporter.report(&Message::Warning {
-            kind: "forking_wrapper",
+            kind: WarningKind::ForkingWrapper,
             generation: None,
-            message: &message,
-            hint: &hint,
+            message,
+            hint,
         });
     }
 
@@ -289,7 +292,7 @@ impl Shell {
             .collect();
         let n = left.len();
         self.reporter.report(&Message::Error {
-            message: &format!(
+            message: format!(
                 "stopped {n} process{} left behind outside their group: {}",
                 if n == 1 { "" } else { "es" },
                 names.join(", ")
@@ -322,14 +325,15 @@ impl Shell {
             Ok(config) => config,
             Err(message) => {
                 self.reporter.report(&Message::Error {
-                    message: &format!("{message}\nhotdev: keeping the previous configuration"),
+                    message: format!("{message}\nhotdev: keeping the previous configuration"),
                 });
                 return;
             }
         };
         if new.listen != self.config.listen {
             self.reporter.report(&Message::Error {
-                message: "[[listen]] changed: restart hotdev to rebind; the current listeners stay",
+                message: "[[listen]] changed: restart hotdev to rebind; the current listeners stay"
+                    .into(),
             });
         }
         new.listen = self.config.listen.clone();
@@ -343,7 +347,7 @@ impl Shell {
                 Ok(socket) => self.notify = Some(socket),
                 Err(e) => {
                     self.reporter.report(&Message::Error {
-                        message: &format!(
+                        message: format!(
                             "cannot create the readiness socket ({e}); keeping the previous configuration"
                         ),
                     });
@@ -355,7 +359,7 @@ impl Shell {
             && let Err(message) = self.rewatch(&new)
         {
             self.reporter.report(&Message::Error {
-                message: &format!("{message}; keeping the previous configuration"),
+                message: format!("{message}; keeping the previous configuration"),
             });
             let _ = self.rewatch(&self.config.clone());
             return;
@@ -382,10 +386,15 @@ impl Shell {
         match (config_edit, build_env.or(changed.first())) {
             (Some(file), _) => self
                 .reporter
-                .report(&Message::ConfigReloaded { path: file }),
-            (None, Some(path)) => self
-                .reporter
-                .report(&Message::EnvFileChanged { path, rebuild }),
+                .report(&Message::ConfigReloaded { path: file.clone() }),
+            (None, Some(path)) => self.reporter.report(&Message::EnvFileChanged {
+                path: path.clone(),
+                action: if rebuild {
+                    Redo::Rebuild
+                } else {
+                    Redo::Restart
+                },
+            }),
             (None, None) => {}
         }
         // New commands take effect with a fresh build and swap; new variables for the app
@@ -417,7 +426,7 @@ impl Shell {
             Input::Key(key) => self.key(key),
             Input::Ignored(paths) => {
                 if self.reporter.verbose() {
-                    self.reporter.report(&Message::Ignored { paths: &paths });
+                    self.reporter.report(&Message::Ignored { paths });
                 }
                 None
             }
@@ -426,7 +435,7 @@ impl Shell {
                 None
             }
             Input::WatchWarning(message) => {
-                self.reporter.report(&Message::Error { message: &message });
+                self.reporter.report(&Message::Error { message });
                 None
             }
             Input::WorkerDied { what, cause } => {
@@ -438,7 +447,7 @@ impl Shell {
                     "hotdev's {what} {how}: stopping everything rather than going on blind; \
                      please report this"
                 );
-                self.reporter.report(&Message::Error { message: &message });
+                self.reporter.report(&Message::Error { message });
                 self.exit_code = exit::FAILURE;
                 Some(Event::Shutdown)
             }
@@ -446,7 +455,9 @@ impl Shell {
                 let name = Signal::try_from(signal)
                     .map(|s| s.as_str())
                     .unwrap_or("signal");
-                self.reporter.report(&Message::Shutdown { signal: name });
+                self.reporter.report(&Message::Shutdown {
+                    signal: name.into(),
+                });
                 Some(Event::Shutdown)
             }
         }
@@ -456,20 +467,21 @@ impl Shell {
         match key {
             Key::Rebuild => {
                 self.reporter.report(&Message::Requested {
-                    action: "rebuild",
+                    action: Redo::Rebuild,
                     key: 'r',
                 });
                 Some(Event::Manual(Manual::Rebuild))
             }
             Key::Restart => {
                 self.reporter.report(&Message::Requested {
-                    action: "restart",
+                    action: Redo::Restart,
                     key: 'R',
                 });
                 Some(Event::Manual(Manual::Restart))
             }
             Key::Quit => {
-                self.reporter.report(&Message::Shutdown { signal: "q" });
+                self.reporter
+                    .report(&Message::Shutdown { signal: "q".into() });
                 Some(Event::Shutdown)
             }
             Key::Clear => {
@@ -477,7 +489,9 @@ impl Shell {
                 None
             }
             Key::Help => {
-                self.reporter.report(&Message::Help { text: keys::HELP });
+                self.reporter.report(&Message::Help {
+                    text: keys::HELP.into(),
+                });
                 None
             }
             Key::Pause => Some(Event::TogglePause),
@@ -488,10 +502,11 @@ impl Shell {
     fn observe(&mut self, event: &Event) {
         match event {
             Event::Changed(changes) => self.reporter.report(&Message::Change {
-                paths: &changes.paths,
+                paths: changes.paths.clone(),
+                count: changes.paths.len(),
                 overflow: changes.overflow,
                 tentative: changes.tentative,
-                root: &self.config.root,
+                root: self.config.root.clone(),
             }),
             Event::BuildFinished { id, status } => {
                 let Some(run) = self.builds.remove(id) else {
@@ -510,7 +525,7 @@ impl Shell {
                     let n = left.len();
                     let commands: Vec<&str> = left.iter().map(|(_, c)| c.as_str()).collect();
                     self.reporter.report(&Message::Error {
-                        message: &format!(
+                        message: format!(
                             "build {id}: killed {n} background process{} left by the build ({})",
                             if n == 1 { "" } else { "es" },
                             commands.join(", ")
@@ -586,12 +601,12 @@ impl Shell {
         let (message, hint) = handoff::exit_advice(generation, run.pgid, &sign, wrapper.as_ref());
         self.reporter.report(&Message::Warning {
             kind: match sign {
-                handoff::Sign::BoundItself { .. } => "bound_itself",
-                handoff::Sign::RefusedListenPid { .. } => "listen_pid_refused",
+                handoff::Sign::BoundItself { .. } => WarningKind::BoundItself,
+                handoff::Sign::RefusedListenPid { .. } => WarningKind::ListenPidRefused,
             },
             generation: Some(generation),
-            message: &message,
-            hint: &hint,
+            message,
+            hint,
         });
     }
 
@@ -616,7 +631,11 @@ impl Shell {
                         run.cancelled = true;
                         self.reporter.report(&Message::BuildCancelled {
                             build: id,
-                            shutdown: reason == CancelReason::Shutdown,
+                            reason: if reason == CancelReason::Shutdown {
+                                CancelCause::Shutdown
+                            } else {
+                                CancelCause::NewerChange
+                            },
                         });
                     }
                     let _ = process::signal_group(run.pgid, Signal::SIGKILL);
@@ -641,10 +660,10 @@ impl Shell {
                     match process::signal_group(run.pgid, signal) {
                         Ok(()) => self.reporter.report(&Message::GenerationReloaded {
                             generation,
-                            signal: signal.as_str(),
+                            signal: signal.as_str().into(),
                         }),
                         Err(e) => self.reporter.report(&Message::Error {
-                            message: &format!(
+                            message: format!(
                                 "cannot send {} to generation {generation}: {e}",
                                 signal.as_str()
                             ),
@@ -674,7 +693,7 @@ impl Shell {
                 if self.reporter.verbose() {
                     self.reporter.report(&Message::BuildOutput {
                         build,
-                        lines: &done.output,
+                        lines: done.output,
                         failed: false,
                     });
                 }
@@ -692,7 +711,7 @@ impl Shell {
                 });
                 self.reporter.report(&Message::BuildOutput {
                     build,
-                    lines: &done.output,
+                    lines: done.output,
                     failed: true,
                 });
             }
@@ -702,7 +721,7 @@ impl Shell {
                 if self.finished.remove(&cancelled).is_some() {
                     self.reporter.report(&Message::BuildCancelled {
                         build: cancelled,
-                        shutdown: false,
+                        reason: CancelCause::NewerChange,
                     });
                 }
             }
@@ -721,10 +740,8 @@ impl Shell {
                     ),
                     NotReady::Failed(message) => message,
                 };
-                self.reporter.report(&Message::GenerationNotReady {
-                    generation,
-                    reason: reason.clone(),
-                });
+                self.reporter
+                    .report(&Message::GenerationNotReady { generation, reason });
             }
             Note::WaitingForChange => self.reporter.report(&Message::Waiting),
             Note::Paused { paused } => self.reporter.report(&Message::Paused { paused }),
@@ -820,7 +837,7 @@ impl Shell {
             && let Err(e) = self.listeners.reset_nonblocking()
         {
             self.reporter.report(&Message::Error {
-                message: &format!("cannot reset O_NONBLOCK on the listeners: {e}"),
+                message: format!("cannot reset O_NONBLOCK on the listeners: {e}"),
             });
         }
         let mut extra_env = vec![("HOTDEV_GENERATION".to_string(), generation.to_string())];
@@ -861,7 +878,7 @@ impl Shell {
             Ok(child) => child,
             Err(e) => {
                 self.reporter.report(&Message::Error {
-                    message: &format!("generation {generation}: {e}"),
+                    message: format!("generation {generation}: {e}"),
                 });
                 self.follow_ups.push_back(Event::SpawnFailed { generation });
                 return;
@@ -891,7 +908,7 @@ impl Shell {
                     tail = kept;
                 }
                 Err(e) => self.reporter.report(&Message::Error {
-                    message: &format!("cannot forward the output of generation {generation}: {e}"),
+                    message: format!("cannot forward the output of generation {generation}: {e}"),
                 }),
             }
         }
@@ -932,7 +949,7 @@ impl Shell {
         let _ = process::signal_group(run.pgid, signal);
         self.reporter.report(&Message::GenerationStopping {
             generation,
-            signal: signal.as_str(),
+            signal: signal.as_str().into(),
         });
         after(timeout, self.tx.clone(), Event::StopTimedOut { generation });
     }
