@@ -157,7 +157,7 @@ impl Session {
                 match self.carry_out(action) {
                     Ok(true) => self.stopping = true,
                     Ok(false) => {}
-                    Err(abort) => queue.push(abort),
+                    Err((code, reason)) => queue.push(Input::Abort { code, reason }),
                 }
             }
         }
@@ -253,8 +253,9 @@ impl Session {
         Input::Begin { strategy, ready_by }
     }
 
-    /// Carries out one action; `Ok(true)` for `Shutdown`, `Err(input)` to feed back a failure.
-    fn carry_out(&mut self, action: Do) -> Result<bool, Input> {
+    /// Carries out one action; `Ok(true)` for `Shutdown`, `Err((code, reason))` to feed back
+    /// a failure.
+    fn carry_out(&mut self, action: Do) -> Result<bool, (u8, String)> {
         match action {
             Do::Touch { step } => {
                 let delay = if self.load.is_some() {
@@ -282,10 +283,10 @@ impl Session {
                     match Load::start(url, self.args.reloads + 1) {
                         Ok(load) => self.load = Some(load),
                         Err(e) => {
-                            return Err(Input::Abort {
-                                code: exit::INTERNAL,
-                                reason: format!("cannot start the request loop: {e}"),
-                            });
+                            return Err((
+                                exit::INTERNAL,
+                                format!("cannot start the request loop: {e}"),
+                            ));
                         }
                     }
                 }
