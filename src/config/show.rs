@@ -12,7 +12,7 @@ use toml::Value;
 use super::never::normalize;
 use super::source::Source;
 use super::{Config, ListenAddress, Program, Readiness, value};
-use crate::Failure;
+use crate::Error;
 use crate::cli::{Cli, ConfigFormatArg};
 use crate::config::file::CommandFile;
 
@@ -51,7 +51,7 @@ pub struct Effective {
 }
 
 /// Runs `hotdev config`: loads the configuration like a run would and prints it to stdout.
-pub fn run(cli: &Cli, cwd: &Path, format: ConfigFormatArg) -> Result<(), Failure> {
+pub fn run(cli: &Cli, cwd: &Path, format: ConfigFormatArg) -> Result<(), Error> {
     let effective = effective(cli, cwd)?;
     let text = match format {
         ConfigFormatArg::Toml => render_toml(&effective),
@@ -61,12 +61,12 @@ pub fn run(cli: &Cli, cwd: &Path, format: ConfigFormatArg) -> Result<(), Failure
 }
 
 /// Loads the configuration and works out where each value came from.
-pub fn effective(cli: &Cli, cwd: &Path) -> Result<Effective, Failure> {
+pub fn effective(cli: &Cli, cwd: &Path) -> Result<Effective, Error> {
     let config = super::load(cli, cwd)?;
     let source = match &config.file {
         Some(path) => {
             let text = std::fs::read_to_string(path)
-                .map_err(|e| Failure::usage(format!("cannot read `{}`: {e}", path.display())))?;
+                .map_err(|e| Error::usage(format!("cannot read `{}`: {e}", path.display())))?;
             let dir = match &cli.directory {
                 Some(dir) => normalize(&cwd.join(dir)),
                 None => cwd.to_path_buf(),
