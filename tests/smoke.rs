@@ -362,3 +362,85 @@ fn the_whole_run_timing_out_exits_7_and_stops_the_build() {
     assert_untouched(&project, &before);
     assert_nothing_left(&project);
 }
+
+#[test]
+fn watch_paths_written_with_a_leading_dot_slash_are_under_the_root() {
+    // `./src` once became `/src`: smoke walked the filesystem root and found nothing to touch.
+    let project = Project::copy("go-server");
+    std::fs::create_dir_all(project.path("src")).unwrap();
+    project.write("src/page.txt", "hello\n");
+    project.write(
+        ".hotdev.toml",
+        "[watch]\npaths = [\"./src\"]\nextensions = [\"txt\"]\n\n[build]\ncommand = \"true\"\n\n\
+         [run]\ncommand = \"sleep 300\"\n",
+    );
+    let before = snapshot(&project, &["src/page.txt"]);
+    let outcome = project.smoke(&[], &["--reloads", "2"]);
+    assert_eq!(outcome.code, Some(0), "{}", outcome.stderr);
+    assert!(
+        outcome
+            .stderr
+            .contains(&format!("{}", project.path("src/page.txt").display())),
+        "{}",
+        outcome.stderr
+    );
+    assert_untouched(&project, &before);
+    assert_nothing_left(&project);
+}
+
+/// The summary's last lines: what readiness was configured, and the closing verdict.
+fn closing_lines(stderr: &str) -> (String, String) {
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    let readiness = lines
+        .iter()
+        .rev()
+        .find(|l| l.starts_with("readiness: "))
+        .unwrap_or(&"")
+        .to_string();
+    (readiness, lines.last().unwrap_or(&"").to_string())
+}
+
+#[test]
+fn a_port_in_use_is_the_cause_on_the_closing_line() {
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let project = Project::copy("go-server");
+    project.write(
+        ".hotdev.toml",
+        &format!(
+            "[run]\ncommand = \"sleep 300\"\nready = {{ notify = true }}\n\n\
+             [[listen]]\naddress = \"127.0.0.1:{port}\"\n"
+        ),
+    );
+    let outcome = project.smoke(&[], &[]);
+    assert_eq!(outcome.code, Some(2), "{}", outcome.stderr);
+    let (readiness, last) = closing_lines(&outcome.stderr);
+    assert_eq!(readiness, "readiness: the configured readiness check");
+    assert!(
+        last.starts_with("smoke failed (exit 2)") && last.contains("address already in use"),
+        "closing line: {last}\n{}",
+        outcome.stderr
+    );
+    assert_nothing_left(&project);
+    drop(holder);
+}
+
+#[test]
+fn no_file_to_touch_is_the_cause_on_the_closing_line() {
+    let project = Project::copy("go-server");
+    project.write(
+        ".hotdev.toml",
+        "[watch]\nextensions = [\"nothing-has-this\"]\n\n\
+         [run]\ncommand = \"sleep 300\"\nready = { notify = true }\n",
+    );
+    let outcome = project.smoke(&[], &[]);
+    assert_eq!(outcome.code, Some(2), "{}", outcome.stderr);
+    let (readiness, last) = closing_lines(&outcome.stderr);
+    assert_eq!(readiness, "readiness: the configured readiness check");
+    assert!(
+        last.contains("found no watched file to change"),
+        "closing line: {last}\n{}",
+        outcome.stderr
+    );
+    assert_nothing_left(&project);
+}

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use console::{Style, Term};
 
-use super::format_duration;
+use super::human::format_duration;
 
 const FRAMES: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 const TICK: Duration = Duration::from_millis(100);

@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::exit;
 use crate::keys::{self, Key};
 use crate::process;
-use crate::report::{Message, Reporter};
+use crate::report::{CancelCause, Message, Redo, Reporter};
 use crate::sources;
 use crate::supervisor::{Supervisor, spawn_named};
 use crate::watch::Watcher;
@@ -117,7 +117,7 @@ impl Shell {
             .collect();
         let n = left.len();
         self.reporter.report(&Message::Error {
-            message: &format!(
+            message: format!(
                 "stopped {n} process{} left behind outside their group: {}",
                 if n == 1 { "" } else { "es" },
                 names.join(", ")
@@ -136,7 +136,7 @@ impl Shell {
                 None
             }
             Input::WatchWarning(message) => {
-                self.reporter.report(&Message::Error { message: &message });
+                self.reporter.report(&Message::Error { message });
                 None
             }
             Input::WorkerDied { what, cause } => {
@@ -148,13 +148,13 @@ impl Shell {
                     "hotdev's {what} {how}: stopping everything rather than going on blind; \
                      please report this"
                 );
-                self.reporter.report(&Message::Error { message: &message });
+                self.reporter.report(&Message::Error { message });
                 self.exit_code = exit::FAILURE;
                 Some(Event::Shutdown)
             }
             Input::Signal(signal) => {
                 let name = sources::signals::name(signal);
-                self.reporter.report(&Message::Shutdown { signal: &name });
+                self.reporter.report(&Message::Shutdown { signal: name });
                 Some(Event::Shutdown)
             }
         }
@@ -162,10 +162,11 @@ impl Shell {
 
     fn key(&mut self, key: Key) -> Option<Event> {
         let (action, manual) = match key {
-            Key::Rebuild => ("rebuild", Manual::Rebuild),
-            Key::Restart => ("restart", Manual::Restart),
+            Key::Rebuild => (Redo::Rebuild, Manual::Rebuild),
+            Key::Restart => (Redo::Restart, Manual::Restart),
             Key::Quit => {
-                self.reporter.report(&Message::Shutdown { signal: "q" });
+                self.reporter
+                    .report(&Message::Shutdown { signal: "q".into() });
                 return Some(Event::Shutdown);
             }
             Key::Clear => {
@@ -173,7 +174,9 @@ impl Shell {
                 return None;
             }
             Key::Help => {
-                self.reporter.report(&Message::Help { text: keys::HELP });
+                self.reporter.report(&Message::Help {
+                    text: keys::HELP.into(),
+                });
                 return None;
             }
             Key::Pause => return Some(Event::TogglePause),
@@ -217,7 +220,7 @@ impl Shell {
                 if reason == CancelReason::Shutdown {
                     reporter.report(&Message::BuildCancelled {
                         build: id,
-                        shutdown: true,
+                        reason: CancelCause::Shutdown,
                     });
                 }
             }

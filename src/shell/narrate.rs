@@ -5,17 +5,18 @@ use std::time::Duration;
 
 use crate::config::Config;
 use crate::engine::{BuildFailure, BuildId, BuildReport, NotReady, Note};
-use crate::report::{Message, Reporter, format_status};
+use crate::report::{CancelCause, Message, Redo, Reporter, format_status};
 use crate::supervisor::Supervisor;
 
 /// Reports `note`; `supervisor` knows how long a build that is still running has run.
 pub fn narrate(note: Note, config: &Config, supervisor: &Supervisor, reporter: &Reporter) {
     match note {
         Note::Change(changes) => reporter.report(&Message::Change {
-            paths: &changes.paths,
+            count: changes.paths.len(),
+            paths: changes.paths,
             overflow: changes.overflow,
             tentative: changes.tentative,
-            root: &config.root,
+            root: config.root.clone(),
         }),
         Note::BuildSucceeded { build, report } => {
             left_behind(build, &report, reporter);
@@ -26,7 +27,7 @@ pub fn narrate(note: Note, config: &Config, supervisor: &Supervisor, reporter: &
             if reporter.verbose() {
                 reporter.report(&Message::BuildOutput {
                     build,
-                    lines: &report.output,
+                    lines: report.output,
                     failed: false,
                 });
             }
@@ -60,14 +61,14 @@ pub fn narrate(note: Note, config: &Config, supervisor: &Supervisor, reporter: &
             if let Some(report) = report {
                 reporter.report(&Message::BuildOutput {
                     build,
-                    lines: &report.output,
+                    lines: report.output,
                     failed: true,
                 });
             }
         }
         Note::BuildSuperseded { cancelled } => reporter.report(&Message::BuildCancelled {
             build: cancelled,
-            shutdown: false,
+            reason: CancelCause::NewerChange,
         }),
         // Reported as generation_exited with requested = false.
         Note::ExitedOnItsOwn { .. } => {}
@@ -91,16 +92,21 @@ pub fn narrate(note: Note, config: &Config, supervisor: &Supervisor, reporter: &
         }
         Note::Ignored { paths } => {
             if reporter.verbose() {
-                reporter.report(&Message::Ignored { paths: &paths });
+                reporter.report(&Message::Ignored { paths });
             }
         }
-        Note::ConfigReloaded { path } => reporter.report(&Message::ConfigReloaded { path: &path }),
+        Note::ConfigReloaded { path } => reporter.report(&Message::ConfigReloaded { path }),
         Note::EnvFileChanged { path, rebuild } => reporter.report(&Message::EnvFileChanged {
-            path: &path,
-            rebuild,
+            path,
+            action: if rebuild {
+                Redo::Rebuild
+            } else {
+                Redo::Restart
+            },
         }),
         Note::ListenersKept => reporter.report(&Message::Error {
-            message: "[[listen]] changed: restart hotdev to rebind; the current listeners stay",
+            message: "[[listen]] changed: restart hotdev to rebind; the current listeners stay"
+                .into(),
         }),
         Note::ShuttingDown => {}
     }
@@ -114,7 +120,7 @@ fn left_behind(build: BuildId, report: &BuildReport, reporter: &Reporter) {
     let n = report.left_behind.len();
     let commands: Vec<&str> = report.left_behind.iter().map(|(_, c)| c.as_str()).collect();
     reporter.report(&Message::Error {
-        message: &format!(
+        message: format!(
             "build {build}: killed {n} background process{} left by the build ({})",
             if n == 1 { "" } else { "es" },
             commands.join(", ")

@@ -20,7 +20,7 @@ impl Shell {
         match self.read_again() {
             Ok(event) => event,
             Err(message) => {
-                self.reporter.report(&Message::Error { message: &message });
+                self.reporter.report(&Message::Error { message });
                 Event::ReconfigureFailed
             }
         }

@@ -9,7 +9,7 @@ use crate::handoff;
 use crate::process::{self, guard::Guard};
 use crate::ready::Readiness;
 use crate::ready::{NotifySocket, Registry};
-use crate::report::{Message, Reporter};
+use crate::report::{Message, ReadyKind, Reporter, VERSION, WarningKind};
 use crate::sockets::Listeners;
 use crate::sources;
 use crate::supervisor::{Supervisor, command_words};
@@ -49,14 +49,14 @@ pub fn start(config: &Config, reporter: &Reporter, tx: &Sender) -> Result<Starte
     if let Err(e) = process::become_subreaper() {
         // Without it, orphans of a `sh -c` wrapper go to init; stops still signal the group.
         reporter.report(&Message::Error {
-            message: &format!("cannot become a child subreaper ({e}); continuing"),
+            message: format!("cannot become a child subreaper ({e}); continuing"),
         });
     }
     let guard = match Guard::start() {
         Ok(guard) => Some(guard),
         Err(e) => {
             reporter.report(&Message::Error {
-                message: &format!(
+                message: format!(
                     "cannot start the guard process ({e}): if hotdev is killed with SIGKILL, \
                      what it started may keep running"
                 ),
@@ -66,7 +66,7 @@ pub fn start(config: &Config, reporter: &Reporter, tx: &Sender) -> Result<Starte
     };
     if let Err(e) = process::reaper::start() {
         reporter.report(&Message::Error {
-            message: &format!(
+            message: format!(
                 "cannot start the orphan reaper ({e}); adopted daemons may linger as zombies"
             ),
         });
@@ -97,10 +97,11 @@ pub fn start(config: &Config, reporter: &Reporter, tx: &Sender) -> Result<Starte
 /// forks away from the sockets it is handed.
 fn announce(config: &Config, listeners: &Listeners, reporter: &Reporter) {
     reporter.report(&Message::Started {
-        root: &config.root,
-        config: config.file.as_deref(),
+        version: VERSION.into(),
+        root: config.root.clone(),
+        config: config.file.clone(),
         strategy: config.run.strategy,
-        ready: config.run.ready.as_ref().map(Readiness::kind),
+        ready: config.run.ready.as_ref().map(ReadyKind::of),
         build: config.build.as_ref().map(|b| b.command.program.display()),
         run: config.run.command.program.display(),
     });
@@ -112,7 +113,7 @@ fn announce(config: &Config, listeners: &Listeners, reporter: &Reporter) {
     {
         reporter.report(&Message::Listening {
             address,
-            name,
+            name: name.to_string(),
             fd: 3 + i as i32,
         });
     }
@@ -121,10 +122,10 @@ fn announce(config: &Config, listeners: &Listeners, reporter: &Reporter) {
     {
         let (message, hint) = handoff::wrapper_warning(&wrapper);
         reporter.report(&Message::Warning {
-            kind: "forking_wrapper",
+            kind: WarningKind::ForkingWrapper,
             generation: None,
-            message: &message,
-            hint: &hint,
+            message,
+            hint,
         });
     }
 }

@@ -13,11 +13,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use nix::errno::Errno;
-use nix::sys::signal::{Signal, kill, killpg};
+use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use super::event::{Event, Kind, Line, parse_line};
+use super::event::{Event, Line, parse_line};
+use crate::process;
+use crate::report::Message;
 
 /// How many lines of the app's output a failure report shows.
 pub const TAIL_LINES: usize = 40;
@@ -120,7 +121,7 @@ impl Child {
 
     /// The last resort: SIGKILL the child's own process group.
     pub fn kill(&self) {
-        let _ = killpg(self.pid, Signal::SIGKILL);
+        let _ = process::signal_group(self.pid.as_raw(), Signal::SIGKILL);
     }
 }
 
@@ -171,7 +172,7 @@ impl<F: Fn(FromChild) -> bool + Send + 'static> Reader<F> {
                 in_hotdev_message = false;
                 // A build's output arrives as one event; show it like the app's and keep it.
                 if let Line::Event(Event {
-                    kind: Kind::BuildOutput { lines },
+                    message: Message::BuildOutput { lines, .. },
                     ..
                 }) = &line
                 {
@@ -189,19 +190,17 @@ impl<F: Fn(FromChild) -> bool + Send + 'static> Reader<F> {
     }
 }
 
-/// The process groups that still have a live process (`kill(-pgid, 0)` is not ESRCH).
+/// The process groups that still have a live (not zombie) process.
 pub fn alive_groups(groups: impl IntoIterator<Item = i32>) -> Vec<i32> {
     groups
         .into_iter()
-        .filter(|&pgid| pgid > 1 && killpg(Pid::from_raw(pgid), None) != Err(Errno::ESRCH))
+        .filter(|&pgid| pgid > 1 && !process::group_members(pgid).is_empty())
         .collect()
 }
 
 /// SIGKILL whatever is left of a group, so that a failed run does not leave it behind.
 pub fn kill_group(pgid: i32) {
-    if pgid > 1 {
-        let _ = killpg(Pid::from_raw(pgid), Signal::SIGKILL);
-    }
+    let _ = process::signal_group(pgid, Signal::SIGKILL);
 }
 
 #[cfg(test)]

@@ -5,8 +5,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::event::{Event, Kind};
+use super::event::Event;
 use super::exit;
+use crate::engine::SwapStrategy;
+use crate::report::{Message, format_status};
 
 /// How the run decides that a generation is ready.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,11 +22,24 @@ pub enum ReadyBy {
 }
 
 impl ReadyBy {
-    pub fn describe(self) -> &'static str {
-        match self {
-            ReadyBy::Event => "the configured readiness check",
-            ReadyBy::Check => "--check answering 2xx (no readiness configured)",
-            ReadyBy::Settle => "still running after the settle time (no readiness, no --check)",
+    /// The rule: the configured readiness check, else `--check`, else the settle time.
+    pub fn choose(configured: bool, has_check: bool) -> ReadyBy {
+        match (configured, has_check) {
+            (true, _) => ReadyBy::Event,
+            (false, true) => ReadyBy::Check,
+            (false, false) => ReadyBy::Settle,
+        }
+    }
+
+    /// For the summary; `None` when it is not known (the configuration did not load).
+    pub fn describe(by: Option<ReadyBy>) -> &'static str {
+        match by {
+            Some(ReadyBy::Event) => "the configured readiness check",
+            Some(ReadyBy::Check) => "--check answering 2xx (no readiness configured)",
+            Some(ReadyBy::Settle) => {
+                "still running after the settle time (no readiness, no --check)"
+            }
+            None => "not known (hotdev could not read its configuration)",
         }
     }
 }
@@ -34,10 +49,14 @@ impl ReadyBy {
 pub enum Input {
     /// The child said `started`: how readiness is decided from now on.
     Begin {
-        strategy: String,
+        strategy: SwapStrategy,
         ready_by: ReadyBy,
     },
     Event(Event),
+    /// The child printed a plain-text error (`hotdev: error: …`), e.g. as it refused to start.
+    ChildError {
+        message: String,
+    },
     /// A `Probe` ended: `Ok` when the URL answered 2xx.
     Probe {
         generation: u64,
@@ -163,8 +182,9 @@ enum Wait {
 pub struct Driver {
     reloads: usize,
     has_check: bool,
-    strategy: String,
-    ready_by: ReadyBy,
+    strategy: SwapStrategy,
+    /// As the configuration says until the child's `started` confirms it.
+    ready_by: Option<ReadyBy>,
     steps: Vec<Step>,
     current: usize,
     step_started: Duration,
@@ -176,15 +196,17 @@ pub struct Driver {
 }
 
 impl Driver {
-    pub fn new(reloads: usize, has_check: bool) -> Driver {
+    /// `ready_by`: how readiness will be decided, as far as smoke could read the
+    /// configuration itself (`None`: it could not; the child will say why).
+    pub fn new(reloads: usize, has_check: bool, ready_by: Option<ReadyBy>) -> Driver {
         let mut steps = vec![Step::new("start".into())];
         steps.extend((1..=reloads).map(|i| Step::new(format!("reload {i}"))));
         steps[0].outcome = Outcome::Running;
         Driver {
             reloads,
             has_check,
-            strategy: String::new(),
-            ready_by: ReadyBy::Settle,
+            strategy: SwapStrategy::default(),
+            ready_by,
             steps,
             current: 0,
             step_started: Duration::ZERO,
@@ -204,7 +226,7 @@ impl Driver {
         self.steps
     }
 
-    pub fn ready_by(&self) -> ReadyBy {
+    pub fn ready_by(&self) -> Option<ReadyBy> {
         self.ready_by
     }
 
@@ -244,7 +266,7 @@ impl Driver {
         match input {
             Input::Begin { strategy, ready_by } => {
                 self.strategy = strategy;
-                self.ready_by = ready_by;
+                self.ready_by = Some(ready_by);
                 if self.wait == Wait::Started {
                     self.wait = Wait::Swap {
                         base: None,
@@ -254,6 +276,7 @@ impl Driver {
                 }
             }
             Input::Event(event) => self.on_event(at, event, &mut out),
+            Input::ChildError { message } => self.last_error = Some(message),
             Input::Probe { generation, result } => match (self.wait, result) {
                 (
                     Wait::Ready {
@@ -311,9 +334,13 @@ impl Driver {
                     return out;
                 }
                 let (exit_code, reason) = match (self.wait, code) {
+                    // The last line of a CI log must say why, not point above.
                     (Wait::Started, Some(2)) => (
                         exit::USAGE,
-                        "hotdev refused to start (see its message above)".into(),
+                        match self.last_error.take() {
+                            Some(e) => format!("hotdev refused to start: {e}"),
+                            None => "hotdev refused to start (see its message above)".into(),
+                        },
                     ),
                     (_, Some(c)) => (
                         exit::INTERNAL,
@@ -341,52 +368,56 @@ impl Driver {
     }
 
     fn on_event(&mut self, at: Duration, event: Event, out: &mut Vec<Do>) {
-        match &event.kind {
-            Kind::BuildStarted { build, pid } => {
+        match &event.message {
+            Message::BuildStarted { build, pid, .. } => {
                 self.groups.insert(*pid, format!("build {build}"));
             }
-            Kind::GenerationStarted { generation, pid } => {
+            Message::GenerationStarted {
+                generation, pid, ..
+            } => {
                 self.groups.insert(*pid, format!("generation {generation}"));
             }
-            Kind::Error { message } => self.last_error = Some(message.clone()),
+            Message::Error { message } => self.last_error = Some(message.clone()),
             _ => {}
         }
         if self.wait == Wait::ShuttingDown || self.wait == Wait::Started {
             return;
         }
-        match event.kind {
-            Kind::Change => {
+        match event.message {
+            Message::Change { .. } => {
                 if let Wait::Swap { change_seen, .. } = &mut self.wait {
                     *change_seen = true;
                 }
             }
-            Kind::BuildStarted { build, .. } => {
+            Message::BuildStarted { build, .. } => {
                 if let Wait::Swap { change_seen, .. } = &mut self.wait {
                     // Without a `change` event (older children) a build is proof enough.
                     *change_seen = true;
                     self.current_step().build = Some(build);
                 }
             }
-            Kind::BuildOk { build, duration_ms } => {
+            Message::BuildOk { build, duration } => {
                 if let Wait::Swap { build_ok_ts, .. } = &mut self.wait {
                     *build_ok_ts = Some(event.ts_ms);
                     let step = self.current_step();
                     step.build = Some(build);
-                    step.build_ms = Some(duration_ms);
+                    step.build_ms = Some(millis(duration));
                 }
             }
-            Kind::BuildFailed {
+            Message::BuildFailed {
                 build,
-                duration_ms,
+                duration,
                 status,
+                ..
             } => {
+                let duration_ms = millis(duration);
                 let step = self.current_step();
                 step.build = Some(build);
                 step.build_ms = Some(duration_ms);
                 let reason = format!("build {build} failed ({status}) after {duration_ms}ms");
                 self.fail(exit::BUILD, reason, out);
             }
-            Kind::GenerationStarted { generation, .. } => {
+            Message::GenerationStarted { generation, .. } => {
                 if let Wait::Swap {
                     base, build_ok_ts, ..
                 } = self.wait
@@ -396,10 +427,11 @@ impl Driver {
                     step.generation = Some(generation);
                     step.swap_ms = build_ok_ts.map(|t| event.ts_ms.saturating_sub(t));
                     self.serving = Some(generation);
-                    self.await_ready(at, generation, self.ready_by, out);
+                    let by = self.ready_by.unwrap_or(ReadyBy::Settle);
+                    self.await_ready(at, generation, by, out);
                 }
             }
-            Kind::GenerationReloaded { generation } => {
+            Message::GenerationReloaded { generation, .. } => {
                 if let Wait::Swap {
                     build_ok_ts: Some(t),
                     ..
@@ -417,15 +449,12 @@ impl Driver {
                     self.await_ready(at, generation, by, out);
                 }
             }
-            Kind::GenerationReady {
-                generation,
-                ready_ms,
-            } => {
+            Message::GenerationReady { generation, ready } => {
                 if let Wait::Ready { generation: g, .. } = self.wait
                     && g == generation
-                    && self.ready_by == ReadyBy::Event
+                    && self.ready_by == Some(ReadyBy::Event)
                 {
-                    self.current_step().ready_ms = Some(ready_ms);
+                    self.current_step().ready_ms = Some(millis(ready));
                     if self.has_check {
                         self.wait = Wait::Verify { generation };
                         out.push(Do::Probe {
@@ -437,25 +466,29 @@ impl Driver {
                     }
                 }
             }
-            Kind::GenerationNotReady { generation, reason } if self.concerns(generation) => {
+            Message::GenerationNotReady { generation, reason } if self.concerns(generation) => {
                 let reason = format!("generation {generation} not ready: {reason}");
                 self.fail(exit::NOT_READY, reason, out);
             }
-            Kind::GenerationExited {
+            Message::GenerationExited {
                 generation,
                 status,
                 requested: false,
+                ..
             } if self.concerns(generation) => {
-                let reason = format!("generation {generation} exited on its own ({status})");
+                let reason = format!(
+                    "generation {generation} exited on its own ({})",
+                    format_status(status)
+                );
                 self.fail(exit::NOT_READY, reason, out);
             }
-            Kind::RolledBack { failed } => {
+            Message::RolledBack { failed, .. } => {
                 let reason = format!("generation {failed} failed to take over (rolled back)");
                 self.fail(exit::NOT_READY, reason, out);
             }
             // `waiting` means nothing runs: after a good build (or at the start) the app
             // could not be started.
-            Kind::Waiting if self.awaiting_start() => {
+            Message::Waiting if self.awaiting_start() => {
                 let reason = match self.last_error.take() {
                     Some(e) => format!("the app did not start: {e}"),
                     None => {
@@ -547,7 +580,7 @@ impl Driver {
             Wait::Swap {
                 build_ok_ts: None, ..
             } => "the build".to_string(),
-            Wait::Swap { .. } if self.strategy == "signal" => "the reload".to_string(),
+            Wait::Swap { .. } if self.strategy == SwapStrategy::Signal => "the reload".to_string(),
             Wait::Swap { .. } => "the new generation to start".to_string(),
             Wait::Ready { generation, .. } => format!("generation {generation} to be ready"),
             Wait::Verify { .. } => "--check to answer".to_string(),
@@ -560,6 +593,10 @@ impl Driver {
 fn millis(d: Duration) -> u64 {
     d.as_millis() as u64
 }
+
+#[path = "driver_shutdown.rs"]
+mod shutdown;
+pub use shutdown::{ChildStop, Stopped};
 
 #[cfg(test)]
 #[path = "driver_tests.rs"]

@@ -11,12 +11,15 @@ use std::time::{Duration, Instant};
 
 use super::args::{self, SmokeArgs};
 use super::child::{self, Child, FromChild};
-use super::driver::{Do, Driver, Input, Outcome, ReadyBy, Step};
-use super::event::{Event, Kind, Line};
+use super::driver::{ChildStop, Do, Driver, Input, ReadyBy, Stopped};
+use super::event::{self, Event, Line};
 use super::load::{self, Load, Url};
 use super::summary::{self, Run};
 use super::touch::{self, Touched};
 use super::{exit, junit};
+use crate::config::Config;
+use crate::report::Message;
+use crate::sources::{signals, timer};
 
 /// How long a change may take to reach the watcher (covers polling watchers).
 const CHANGE_WITHIN: Duration = Duration::from_secs(30);
@@ -51,7 +54,8 @@ enum Msg {
 
 struct Session {
     args: SmokeArgs,
-    global: Vec<OsString>,
+    /// The child's configuration as smoke read it (the child reports the same error).
+    config: Result<Config, String>,
     started: Instant,
     tx: Sender<Msg>,
     driver: Driver,
@@ -73,8 +77,20 @@ pub fn run(args: &SmokeArgs, global: Vec<OsString>) -> u8 {
         Ok(exe) => exe,
         Err(e) => return internal(&format!("cannot find the hotdev executable: {e}")),
     };
+    let cwd = match std::env::current_dir() {
+        Ok(cwd) => cwd,
+        Err(e) => return internal(&format!("cannot read the working directory: {e}")),
+    };
+    let config = args::load_config(&global, &cwd);
+    let ready_by = config
+        .as_ref()
+        .ok()
+        .map(|c| ReadyBy::choose(c.run.ready.is_some(), check.is_some()));
     let (tx, rx) = mpsc::channel();
-    let signals = match spawn_signal_source(tx.clone()) {
+    let signal_tx = tx.clone();
+    let signals = match signals::spawn("smoke-signals", spawn_thread, move |signal| {
+        signal_tx.send(Msg::Signal(signal)).is_ok()
+    }) {
         Ok(handle) => handle,
         Err(e) => return internal(&format!("cannot handle signals: {e}")),
     };
@@ -86,10 +102,10 @@ pub fn run(args: &SmokeArgs, global: Vec<OsString>) -> u8 {
     };
     let mut session = Session {
         args: args.clone(),
-        global,
+        config,
         started: Instant::now(),
         tx,
-        driver: Driver::new(args.reloads, check.is_some()),
+        driver: Driver::new(args.reloads, check.is_some(), ready_by),
         check,
         touched: None,
         load: None,
@@ -141,7 +157,7 @@ impl Session {
                 match self.carry_out(action) {
                     Ok(true) => self.stopping = true,
                     Ok(false) => {}
-                    Err(abort) => queue.push(abort),
+                    Err((code, reason)) => queue.push(Input::Abort { code, reason }),
                 }
             }
         }
@@ -150,7 +166,7 @@ impl Session {
     fn input_of(&mut self, msg: Msg) -> Option<Input> {
         match msg {
             Msg::Child(FromChild::Line(Line::Event(event))) => {
-                if let Kind::Started { .. } = &event.kind {
+                if let Message::Started { .. } = &event.message {
                     let begin = self.begin(&event);
                     // `Begin` (or the abort) first, then the event itself.
                     self.feed(begin);
@@ -160,7 +176,11 @@ impl Session {
                 }
                 Some(Input::Event(event))
             }
-            Msg::Child(FromChild::Line(Line::Output(_))) => None,
+            Msg::Child(FromChild::Line(Line::Output(text))) => {
+                event::child_error(&text).map(|message| Input::ChildError {
+                    message: message.to_string(),
+                })
+            }
             Msg::Child(FromChild::Exited(code)) => {
                 self.child_exit = Some(code);
                 Some(Input::ChildExited { code })
@@ -180,39 +200,34 @@ impl Session {
             }),
             Msg::Signal(signal) => Some(Input::Interrupted {
                 signal,
-                name: signal_name(signal),
+                name: signals::name(signal),
             }),
         }
     }
 
     /// On the child's `started`: how readiness is decided, and which file to touch.
     fn begin(&mut self, event: &Event) -> Input {
-        let Kind::Started {
+        let Message::Started {
             root,
-            config,
             strategy,
             ready,
-        } = &event.kind
+            ..
+        } = &event.message
         else {
             unreachable!("begin is only called for `started`");
         };
-        let configured = match ready {
-            Some(kind) => kind.is_some(),
-            None => {
-                config.as_deref().is_some_and(touch::config_names_readiness)
-                    || args::names_readiness(&self.global)
-            }
-        };
-        let ready_by = match (configured, self.check.is_some()) {
-            (true, _) => ReadyBy::Event,
-            (false, true) => ReadyBy::Check,
-            (false, false) => ReadyBy::Settle,
-        };
-        eprintln!("smoke: readiness: {}", ready_by.describe());
+        let strategy = *strategy;
+        // The child says what it runs with; it read the same configuration as smoke.
+        let ready_by = ReadyBy::choose(ready.is_some(), self.check.is_some());
+        eprintln!("smoke: readiness: {}", ReadyBy::describe(Some(ready_by)));
         if self.args.reloads > 0 {
             let cwd = std::env::current_dir().unwrap_or_else(|_| root.clone());
-            let picked =
-                touch::pick(self.args.touch.as_deref(), &cwd, &self.global).and_then(|path| {
+            let picked = self
+                .config
+                .as_ref()
+                .map_err(Clone::clone)
+                .and_then(|config| touch::pick(self.args.touch.as_deref(), &cwd, config))
+                .and_then(|path| {
                     Touched::new(path.clone())
                         .map_err(|e| format!("cannot read {}: {e}", path.display()))
                 });
@@ -227,10 +242,7 @@ impl Session {
                 Err(reason) => {
                     // The driver learns how readiness was to be decided before it fails, so
                     // the summary says what was configured.
-                    self.feed(Input::Begin {
-                        strategy: strategy.clone(),
-                        ready_by,
-                    });
+                    self.feed(Input::Begin { strategy, ready_by });
                     return Input::Abort {
                         code: exit::USAGE,
                         reason,
@@ -238,14 +250,12 @@ impl Session {
                 }
             }
         }
-        Input::Begin {
-            strategy: strategy.clone(),
-            ready_by,
-        }
+        Input::Begin { strategy, ready_by }
     }
 
-    /// Carries out one action; `Ok(true)` for `Shutdown`, `Err(input)` to feed back a failure.
-    fn carry_out(&mut self, action: Do) -> Result<bool, Input> {
+    /// Carries out one action; `Ok(true)` for `Shutdown`, `Err((code, reason))` to feed back
+    /// a failure.
+    fn carry_out(&mut self, action: Do) -> Result<bool, (u8, String)> {
         match action {
             Do::Touch { step } => {
                 let delay = if self.load.is_some() {
@@ -273,10 +283,10 @@ impl Session {
                     match Load::start(url, self.args.reloads + 1) {
                         Ok(load) => self.load = Some(load),
                         Err(e) => {
-                            return Err(Input::Abort {
-                                code: exit::INTERNAL,
-                                reason: format!("cannot start the request loop: {e}"),
-                            });
+                            return Err((
+                                exit::INTERNAL,
+                                format!("cannot start the request loop: {e}"),
+                            ));
                         }
                     }
                 }
@@ -304,6 +314,7 @@ impl Session {
     }
 
     /// Stops everything, restores the file, checks for leftovers, prints and writes reports.
+    /// What it sees goes to the driver, which gives the shutdown verdict.
     fn shutdown(mut self, child: &Child, rx: &Receiver<Msg>) -> u8 {
         let began = Instant::now();
         self.stop_probes.store(true, Ordering::Relaxed);
@@ -317,13 +328,14 @@ impl Session {
                 eprintln!("{}", summary::step_line(&self.driver.steps()[index]));
             }
         }
-        let interrupted = self.driver.failure().is_some_and(|(code, _)| code >= 128);
-        let mut shutdown = Step::new("shutdown".into());
-        let mut problems: Vec<(u8, String)> = Vec::new();
-        if interrupted {
-            self.restore(&mut problems);
+        let restore_first = self.driver.restore_first();
+        let mut restore_failed = None;
+        if restore_first {
+            restore_failed = self.restore();
         }
-        if self.child_exit.is_none() {
+        let child_stop = if self.child_exit.is_some() {
+            ChildStop::AlreadyGone
+        } else {
             child.terminate();
             let deadline = Instant::now() + STOP_WITHIN;
             while self.child_exit.is_none() {
@@ -339,58 +351,37 @@ impl Session {
                     Err(_) => break,
                 }
             }
-            if self.child_exit.is_none() {
-                child.kill();
-                problems.push((
-                    exit::LEFT_BEHIND,
-                    format!(
-                        "hotdev did not stop within {}s of SIGTERM: killed",
-                        STOP_WITHIN.as_secs()
-                    ),
-                ));
-            } else if let Some(Some(code)) = self.child_exit
-                && code != 0
-            {
-                problems.push((
-                    exit::INTERNAL,
-                    format!("hotdev exited with code {code} when asked to stop"),
-                ));
+            match self.child_exit {
+                Some(code) => ChildStop::Exited(code),
+                None => {
+                    child.kill();
+                    ChildStop::Killed {
+                        within: STOP_WITHIN,
+                    }
+                }
             }
-        }
-        if !interrupted {
-            self.restore(&mut problems);
+        };
+        if !restore_first {
+            restore_failed = self.restore();
         }
         child.drain(DRAIN_WITHIN);
-        let groups = self.driver.groups().clone();
-        let mut alive = child::alive_groups(groups.keys().copied());
+        let mut alive = child::alive_groups(self.driver.groups().keys().copied());
         let gone_by = Instant::now() + GONE_WITHIN;
         while !alive.is_empty() && Instant::now() < gone_by {
             thread::sleep(Duration::from_millis(50));
             alive = child::alive_groups(alive);
         }
-        if !alive.is_empty() {
-            let names: Vec<String> = alive
-                .iter()
-                .map(|pgid| format!("process group {pgid} ({})", groups[pgid]))
-                .collect();
-            alive.iter().for_each(|&pgid| child::kill_group(pgid));
-            problems.push((
-                exit::LEFT_BEHIND,
-                format!(
-                    "left behind after the stop: {} (killed now)",
-                    names.join(", ")
-                ),
-            ));
-        }
-        shutdown.total_ms = Some(began.elapsed().as_millis() as u64);
-        shutdown.outcome = match problems.into_iter().next() {
-            None => Outcome::Passed,
-            Some((code, reason)) => Outcome::Failed { code, reason },
-        };
+        alive.iter().for_each(|&pgid| child::kill_group(pgid));
+        let shutdown = self.driver.shutdown_step(&Stopped {
+            child: child_stop,
+            restore_failed,
+            alive,
+            took: began.elapsed(),
+        });
         eprintln!("{}", summary::step_line(&shutdown));
 
         let url = self.args.check.clone();
-        let ready_by = self.driver.ready_by().describe();
+        let ready_by = ReadyBy::describe(self.driver.ready_by());
         let mut steps = self.driver.into_steps();
         steps.push(shutdown);
         let run = Run {
@@ -404,15 +395,13 @@ impl Session {
         finish(&run, &self.args)
     }
 
-    fn restore(&mut self, problems: &mut Vec<(u8, String)>) {
-        if let Some(touched) = self.touched.as_mut()
-            && let Err(e) = touched.restore()
-        {
-            problems.push((
-                exit::INTERNAL,
-                format!("cannot restore {}: {e}", touched.path().display()),
-            ));
-        }
+    /// Puts the touched file back; the problem, if it could not.
+    fn restore(&mut self) -> Option<String> {
+        let touched = self.touched.as_mut()?;
+        touched
+            .restore()
+            .err()
+            .map(|e| format!("cannot restore {}: {e}", touched.path().display()))
     }
 }
 
@@ -453,38 +442,26 @@ fn internal(message: &str) -> u8 {
     exit::INTERNAL
 }
 
-fn signal_name(signal: i32) -> String {
-    nix::sys::signal::Signal::try_from(signal)
-        .map(|s| s.as_str().to_string())
-        .unwrap_or_else(|_| format!("signal {signal}"))
+/// Runs `delay` later on a thread of its own: sends `msg` to the loop.
+fn after(delay: Duration, tx: Sender<Msg>, msg: Msg) {
+    timer::after(
+        delay,
+        |body| spawn_named("smoke-timer", body),
+        move || {
+            let _ = tx.send(msg);
+        },
+    );
 }
 
-fn after(delay: Duration, tx: Sender<Msg>, msg: Msg) {
-    spawn_named("smoke-timer", move || {
-        thread::sleep(delay);
-        let _ = tx.send(msg);
-    });
+fn spawn_thread(name: &str, body: Box<dyn FnOnce() + Send>) -> std::io::Result<()> {
+    thread::Builder::new()
+        .name(name.into())
+        .spawn(body)
+        .map(drop)
 }
 
 fn spawn_named(name: &str, f: impl FnOnce() + Send + 'static) {
-    if let Err(e) = thread::Builder::new().name(name.into()).spawn(f) {
+    if let Err(e) = spawn_thread(name, Box::new(f)) {
         eprintln!("smoke: error: cannot start a thread: {e}");
     }
-}
-
-/// SIGINT, SIGTERM and SIGHUP end the run: restore the file, stop the child, report.
-fn spawn_signal_source(tx: Sender<Msg>) -> std::io::Result<signal_hook::iterator::Handle> {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])?;
-    let handle = signals.handle();
-    thread::Builder::new()
-        .name("smoke-signals".into())
-        .spawn(move || {
-            for signal in signals.forever() {
-                if tx.send(Msg::Signal(signal)).is_err() {
-                    break;
-                }
-            }
-        })?;
-    Ok(handle)
 }

@@ -5,22 +5,19 @@
 //! every reload is a real, distinct change for the watcher and the build, and harmless to the
 //! languages hotdev serves (Go, Rust, JS, Python, templates).
 
-use std::ffi::OsString;
 use std::fs::{self, File, FileTimes, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use clap::Parser;
-
-use crate::cli::Cli;
+use crate::config::Config;
 use crate::filter::Filter;
 
 /// Picks the file to touch: `explicit` (relative to `cwd`) or the most recently modified file
-/// that hotdev itself would rebuild for, as the child's own options (`global`) and config file
-/// say: the same `config::load` and [`Filter`] as the watcher, so smoke can never pick a file
-/// that the watcher ignores (build output, ignore files' entries, other extensions).
-pub fn pick(explicit: Option<&Path>, cwd: &Path, global: &[OsString]) -> Result<PathBuf, String> {
+/// that hotdev itself would rebuild for, as the child's resolved `config` says: its watch
+/// roots and the same [`Filter`] as the watcher, so smoke can never pick a file that the
+/// watcher ignores (build output, hotdev's own files, ignore files' entries, other extensions).
+pub fn pick(explicit: Option<&Path>, cwd: &Path, config: &Config) -> Result<PathBuf, String> {
     if let Some(path) = explicit {
         let path = cwd.join(path);
         return match fs::metadata(&path) {
@@ -29,9 +26,6 @@ pub fn pick(explicit: Option<&Path>, cwd: &Path, global: &[OsString]) -> Result<
             Err(e) => Err(format!("--touch {}: {e}", path.display())),
         };
     }
-    let argv = std::iter::once(OsString::from("hotdev")).chain(global.iter().cloned());
-    let cli = Cli::try_parse_from(argv).map_err(|e| format!("cannot read the options: {e}"))?;
-    let config = crate::config::load(&cli, cwd).map_err(|e| e.to_string())?;
     let filter = Filter::new(&config.watch, &config.root).map_err(|e| e.to_string())?;
     let filter = std::sync::Arc::new(filter);
     let mut best: Option<(SystemTime, PathBuf)> = None;
@@ -67,14 +61,6 @@ pub fn pick(explicit: Option<&Path>, cwd: &Path, global: &[OsString]) -> Result<
             config.root.display()
         )
     })
-}
-
-/// Whether the config file configures a readiness check (`[run] ready`).
-pub fn config_names_readiness(config: &Path) -> bool {
-    fs::read_to_string(config)
-        .ok()
-        .and_then(|t| t.parse::<toml::Table>().ok())
-        .is_some_and(|v| v.get("run").and_then(|r| r.get("ready")).is_some())
 }
 
 /// The touched file and everything needed to put it back.
@@ -196,8 +182,9 @@ mod tests {
         fs::create_dir(root.join("gen")).unwrap();
         fs::write(root.join("gen/y.go"), "package main\n").unwrap();
         fs::write(root.join("notes.txt"), "x").unwrap();
-        let global = ["-i", "tmp/**", "--", "true"].map(OsString::from);
-        let picked = pick(None, root, &global).unwrap();
+        let global = ["-i", "tmp/**", "--", "true"].map(std::ffi::OsString::from);
+        let config = crate::smoke::args::load_config(&global, root).unwrap();
+        let picked = pick(None, root, &config).unwrap();
         assert_eq!(picked, root.join("version.go"));
     }
 
@@ -212,7 +199,8 @@ mod tests {
         )
         .unwrap();
         fs::write(root.join("src/lib.go"), "package main\n").unwrap();
-        let picked = pick(None, root, &[]).unwrap();
+        let config = crate::smoke::args::load_config(&[], root).unwrap();
+        let picked = pick(None, root, &config).unwrap();
         assert_eq!(picked, root.join("src/lib.go"));
     }
 }

@@ -13,7 +13,7 @@ use crate::handoff;
 use crate::process::{self, Output, Spawn};
 use crate::ready::Readiness;
 use crate::ready::{self, Check, Tail};
-use crate::report::{Message, Reporter};
+use crate::report::{Message, Reporter, WarningKind};
 
 pub(super) struct GenerationRun {
     pub(super) pgid: i32,
@@ -44,7 +44,7 @@ impl Supervisor {
             && let Err(e) = self.listeners.reset_nonblocking()
         {
             reporter.report(&Message::Error {
-                message: &format!("cannot reset O_NONBLOCK on the listeners: {e}"),
+                message: format!("cannot reset O_NONBLOCK on the listeners: {e}"),
             });
         }
         let mut extra_env = vec![("HOTDEV_GENERATION".to_string(), generation.to_string())];
@@ -81,7 +81,7 @@ impl Supervisor {
             Ok(child) => child,
             Err(e) => {
                 reporter.report(&Message::Error {
-                    message: &format!("generation {generation}: {e}"),
+                    message: format!("generation {generation}: {e}"),
                 });
                 return false;
             }
@@ -110,7 +110,7 @@ impl Supervisor {
                     tail = kept;
                 }
                 Err(e) => reporter.report(&Message::Error {
-                    message: &format!("cannot forward the output of generation {generation}: {e}"),
+                    message: format!("cannot forward the output of generation {generation}: {e}"),
                 }),
             }
         }
@@ -149,7 +149,7 @@ impl Supervisor {
         let _ = process::signal_group(run.pgid, signal);
         reporter.report(&Message::GenerationStopping {
             generation,
-            signal: signal.as_str(),
+            signal: signal.as_str().into(),
         });
     }
 
@@ -171,10 +171,10 @@ impl Supervisor {
         match process::signal_group(run.pgid, signal) {
             Ok(()) => reporter.report(&Message::GenerationReloaded {
                 generation,
-                signal: signal.as_str(),
+                signal: signal.as_str().into(),
             }),
             Err(e) => reporter.report(&Message::Error {
-                message: &format!(
+                message: format!(
                     "cannot send {} to generation {generation}: {e}",
                     signal.as_str()
                 ),
@@ -243,12 +243,12 @@ impl Supervisor {
         let (message, hint) = handoff::exit_advice(generation, run.pgid, &sign, wrapper.as_ref());
         reporter.report(&Message::Warning {
             kind: match sign {
-                handoff::Sign::BoundItself { .. } => "bound_itself",
-                handoff::Sign::RefusedListenPid { .. } => "listen_pid_refused",
+                handoff::Sign::BoundItself { .. } => WarningKind::BoundItself,
+                handoff::Sign::RefusedListenPid { .. } => WarningKind::ListenPidRefused,
             },
             generation: Some(generation),
-            message: &message,
-            hint: &hint,
+            message,
+            hint,
         });
     }
 }
