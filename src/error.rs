@@ -1,6 +1,6 @@
 //! The one error type that reaches the user from start-up and the subcommands, with its exit
-//! code. Each module keeps its own typed error; they meet here, and `lib` renders them in one
-//! place. Nothing here prints.
+//! code, and the one place an error line is printed ([`print`]). Each module keeps its own
+//! typed error; they meet here.
 
 use std::fmt;
 
@@ -82,6 +82,18 @@ impl From<WatchError> for Error {
     fn from(e: WatchError) -> Error {
         Error::Watch(e)
     }
+}
+
+/// Prints `hotdev: error: <message>` on stderr, in plain text (styled on a colour terminal):
+/// every error line of hotdev and `hotdev smoke` goes through here.
+pub fn print(message: &dyn fmt::Display) {
+    use std::io::Write;
+    let style = console::Style::new().red().bold();
+    let _ = writeln!(
+        std::io::stderr(),
+        "{} {message}",
+        style.apply_to("hotdev: error:")
+    );
 }
 
 #[cfg(test)]

@@ -110,14 +110,9 @@ pub fn print(text: &str) -> Result<(), Error> {
     }
 }
 
-/// The one place start-up errors reach the user: plain text on stderr, whatever the format,
-/// because nothing has started and the reader is a person or a CI log.
+/// Start-up errors reach the user here: plain text on stderr, whatever the format, because
+/// nothing has started and the reader is a person or a CI log. Returns the exit code.
 pub fn fail(error: &Error) -> u8 {
-    let style = console::Style::new().red().bold();
-    let _ = writeln!(
-        std::io::stderr(),
-        "{} {error}",
-        style.apply_to("hotdev: error:")
-    );
+    error::print(error);
     error.code()
 }

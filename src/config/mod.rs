@@ -27,6 +27,7 @@ use crate::engine::{RestartPolicy, SwapStrategy};
 // The parameter types of the modules below, which own them; config assembles them.
 pub use crate::process::{CommandSpec, Program};
 pub use crate::ready::Readiness;
+pub use crate::report::{LogFormat, OutputConfig, Verbosity};
 pub use crate::sockets::{ListenAddress, ListenSpec};
 pub use crate::watch::WatchConfig;
 
@@ -70,43 +71,4 @@ pub struct RunConfig {
     pub ready: Option<Readiness>,
     pub ready_timeout: Duration,
     pub restart: RestartPolicy,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum LogFormat {
-    #[default]
-    Human,
-    Json,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub enum Verbosity {
-    Quiet,
-    #[default]
-    Normal,
-    Verbose,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct OutputConfig {
-    pub format: LogFormat,
-    pub verbosity: Verbosity,
-    /// Read keys from the terminal (`r` rebuild, `q` quit); off with `--no-keys`.
-    pub keys: bool,
-    /// Clear the screen before each build (`--clear`).
-    pub clear: bool,
-    /// Ring the terminal bell when a build fails or a generation dies (`--bell`).
-    pub bell: bool,
-}
-
-impl Default for OutputConfig {
-    fn default() -> Self {
-        OutputConfig {
-            format: LogFormat::default(),
-            verbosity: Verbosity::default(),
-            keys: true,
-            clear: false,
-            bell: false,
-        }
-    }
 }

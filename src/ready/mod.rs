@@ -10,7 +10,7 @@
 //! replaced (that cancels the check: no event follows).
 
 mod spec;
-pub use spec::Readiness;
+pub use spec::{Readiness, ReadyKind};
 mod check;
 mod notify;
 mod output;

@@ -17,15 +17,26 @@ pub enum Readiness {
     Delay(Duration),
 }
 
+/// The kind of a readiness check, as the config spells it (and events report it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadyKind {
+    Notify,
+    Log,
+    Http,
+    Tcp,
+    Delay,
+}
+
 impl Readiness {
-    /// The check's name as the config spells it.
-    pub fn kind(&self) -> &'static str {
+    /// The check's kind.
+    pub fn kind(&self) -> ReadyKind {
         match self {
-            Readiness::Notify => "notify",
-            Readiness::Log(_) => "log",
-            Readiness::Http(_) => "http",
-            Readiness::Tcp(_) => "tcp",
-            Readiness::Delay(_) => "delay",
+            Readiness::Notify => ReadyKind::Notify,
+            Readiness::Log(_) => ReadyKind::Log,
+            Readiness::Http(_) => ReadyKind::Http,
+            Readiness::Tcp(_) => ReadyKind::Tcp,
+            Readiness::Delay(_) => ReadyKind::Delay,
         }
     }
 }

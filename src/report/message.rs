@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::SwapStrategy;
 use crate::engine::{BuildId, ExitStatus, GenId};
-use crate::ready::Readiness;
+pub use crate::ready::ReadyKind;
 
 /// hotdev's version, as `started` reports it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -191,29 +191,6 @@ pub struct Stamped<M> {
     pub message: M,
     /// Milliseconds since hotdev started (its own clock).
     pub ts_ms: u64,
-}
-
-/// The kind of a readiness check, as the config spells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReadyKind {
-    Notify,
-    Log,
-    Http,
-    Tcp,
-    Delay,
-}
-
-impl ReadyKind {
-    pub fn of(readiness: &Readiness) -> ReadyKind {
-        match readiness {
-            Readiness::Notify => ReadyKind::Notify,
-            Readiness::Log(_) => ReadyKind::Log,
-            Readiness::Http(_) => ReadyKind::Http,
-            Readiness::Tcp(_) => ReadyKind::Tcp,
-            Readiness::Delay(_) => ReadyKind::Delay,
-        }
-    }
 }
 
 /// Why a running build was cancelled.

@@ -4,6 +4,7 @@
 
 mod human;
 mod message;
+mod options;
 mod spinner;
 mod terminal;
 pub mod text;
@@ -12,8 +13,8 @@ use std::time::Instant;
 
 pub use human::{format_duration, format_status};
 pub use message::{CancelCause, Message, ReadyKind, Redo, Stamped, VERSION, WarningKind};
+pub use options::{LogFormat, OutputConfig, Verbosity};
 
-use crate::config::{LogFormat, OutputConfig, Verbosity};
 use human::Level;
 use terminal::Terminal;
 

@@ -9,7 +9,7 @@ use crate::handoff;
 use crate::process::{self, guard::Guard};
 use crate::ready::Readiness;
 use crate::ready::{NotifySocket, Registry};
-use crate::report::{Message, ReadyKind, Reporter, VERSION, WarningKind};
+use crate::report::{Message, Reporter, VERSION, WarningKind};
 use crate::sockets::Listeners;
 use crate::sources;
 use crate::supervisor::{Supervisor, command_words};
@@ -101,7 +101,7 @@ fn announce(config: &Config, listeners: &Listeners, reporter: &Reporter) {
         root: config.root.clone(),
         config: config.file.clone(),
         strategy: config.run.strategy,
-        ready: config.run.ready.as_ref().map(ReadyKind::of),
+        ready: config.run.ready.as_ref().map(Readiness::kind),
         build: config.build.as_ref().map(|b| b.command.program.display()),
         run: config.run.command.program.display(),
     });

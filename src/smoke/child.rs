@@ -59,6 +59,9 @@ pub struct Child {
     drained: Arc<AtomicUsize>,
 }
 
+/// How long an exited child's output may still trickle in before its exit is reported.
+const OUTPUT_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
+
 impl Child {
     /// Starts `exe args…` in `cwd`. Its output goes to the session through `tx`.
     pub fn spawn(
@@ -86,12 +89,14 @@ impl Child {
         let drained = Arc::new(AtomicUsize::new(0));
         let stderr = child.stderr.take().expect("stderr is piped");
         let stdout = child.stdout.take().expect("stdout is piped");
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
         let reader = |name, events| Reader {
             name,
             events,
             send: send.clone(),
             tail: tail.clone(),
             drained: drained.clone(),
+            done: done_tx.clone(),
         };
         reader("smoke-child-stderr", true).spawn(stderr)?;
         reader("smoke-child-stdout", false).spawn(stdout)?;
@@ -99,6 +104,16 @@ impl Child {
             .name("smoke-child-wait".into())
             .spawn(move || {
                 let code = child.wait().ok().and_then(|s| s.code());
+                // Its last lines (e.g. the error it refused to start with) must reach the
+                // session before its exit does: the verdict names them. A process left behind
+                // may hold the pipes open, hence the bound.
+                let deadline = std::time::Instant::now() + OUTPUT_GRACE;
+                for _ in 0..2 {
+                    let left = deadline.saturating_duration_since(std::time::Instant::now());
+                    if done_rx.recv_timeout(left).is_err() {
+                        break;
+                    }
+                }
                 send(FromChild::Exited(code));
             })?;
         Ok(Child { pid, tail, drained })
@@ -132,6 +147,8 @@ struct Reader<F> {
     send: F,
     tail: Tail,
     drained: Arc<AtomicUsize>,
+    /// Told when the stream is read to its end.
+    done: std::sync::mpsc::Sender<()>,
 }
 
 impl<F: Fn(FromChild) -> bool + Send + 'static> Reader<F> {
@@ -187,6 +204,7 @@ impl<F: Fn(FromChild) -> bool + Send + 'static> Reader<F> {
             }
         }
         self.drained.fetch_add(1, Ordering::Release);
+        let _ = self.done.send(());
     }
 }
 

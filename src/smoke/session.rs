@@ -423,7 +423,7 @@ fn finish(run: &Run, args: &SmokeArgs) -> u8 {
         if let Some(path) = path
             && let Err(e) = std::fs::write(path, text)
         {
-            eprintln!("smoke: error: cannot write {}: {e}", path.display());
+            crate::error::print(&format!("cannot write {}: {e}", path.display()));
             if code == exit::PASSED {
                 code = exit::INTERNAL;
             }
@@ -433,12 +433,12 @@ fn finish(run: &Run, args: &SmokeArgs) -> u8 {
 }
 
 fn usage(message: &str) -> u8 {
-    eprintln!("hotdev: error: {message}");
+    crate::error::print(&message);
     exit::USAGE
 }
 
 fn internal(message: &str) -> u8 {
-    eprintln!("hotdev: error: {message}");
+    crate::error::print(&message);
     exit::INTERNAL
 }
 
@@ -462,6 +462,6 @@ fn spawn_thread(name: &str, body: Box<dyn FnOnce() + Send>) -> std::io::Result<(
 
 fn spawn_named(name: &str, f: impl FnOnce() + Send + 'static) {
     if let Err(e) = spawn_thread(name, Box::new(f)) {
-        eprintln!("smoke: error: cannot start a thread: {e}");
+        crate::error::print(&format!("cannot start a thread: {e}"));
     }
 }

@@ -116,7 +116,7 @@ impl Touched {
 impl Drop for Touched {
     fn drop(&mut self) {
         if let Err(e) = self.restore() {
-            eprintln!("smoke: error: cannot restore {}: {e}", self.path.display());
+            crate::error::print(&format!("cannot restore {}: {e}", self.path.display()));
         }
     }
 }

@@ -120,7 +120,7 @@ pub fn spawn_named(name: &str, tx: &Sender, f: impl FnOnce() + Send + 'static) {
     // Spawning a thread only fails when the system is out of resources. Say so: the Drop of
     // the supervisor still kills every process group it knows about when hotdev exits.
     if let Err(e) = bus::spawn_worker(name, name, tx, f) {
-        eprintln!("hotdev: cannot start a thread: {e}");
+        crate::error::print(&format!("cannot start a thread: {e}"));
     }
 }
 
