@@ -11,6 +11,7 @@ pub mod engine;
 pub mod exit;
 pub mod filter;
 pub mod handoff;
+pub mod http;
 pub mod init;
 pub mod keys;
 pub mod manpage;
