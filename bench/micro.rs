@@ -15,11 +15,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use hotdev::bus::{self, Input, Receiver};
-use hotdev::config::{Readiness, WatchConfig};
 use hotdev::engine::Event;
 use hotdev::filter::Filter;
-use hotdev::ready::{self, Check, NotifySocket, Registry};
-use hotdev::watch::Watch;
+use hotdev::ready::{self, Check, NotifySocket, Readiness, Registry};
+use hotdev::watch::{WatchConfig, Watcher};
 
 /// Turns a hang into a failure; no measurement waits this long.
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -95,7 +94,7 @@ fn write_latency(full: bool) {
     let cfg = watch_config(&root);
     let (tx, rx) = bus::channel();
     let filter = Filter::new(&cfg, &root).expect("filter");
-    let _watch = Watch::start(&cfg, filter, tx).expect("watch");
+    let _watch = Watcher::start(&cfg, filter, tx).expect("watch");
     match rx.recv_timeout(DEADLINE) {
         Ok(Input::Watching(_)) => {}
         other => panic!("expected the watcher to be set up, got {other:?}"),
@@ -116,7 +115,7 @@ fn write_latency(full: bool) {
     );
 }
 
-/// `Filter::new` and `Watch::start` on 2,102 directories, half of them under a gitignored
+/// `Filter::new` and `Watcher::start` on 2,102 directories, half of them under a gitignored
 /// `vendor/` (which must not be watched).
 fn watches_for_2000_dirs(full: bool) {
     let (_dir, root) = temp_root();
@@ -133,7 +132,7 @@ fn watches_for_2000_dirs(full: bool) {
     let t_filter = t0.elapsed();
     let (tx, rx) = bus::channel();
     let t1 = Instant::now();
-    let watch = Watch::start(&cfg, filter, tx).expect("watch");
+    let watch = Watcher::start(&cfg, filter, tx).expect("watch");
     let t_start = t1.elapsed();
     // The set-up runs on the watcher's thread: count the watches once it is done.
     let set_up = loop {
@@ -145,7 +144,7 @@ fn watches_for_2000_dirs(full: bool) {
     };
     println!(
         "watch, {n} dirs under src/ and {n} under gitignored vendor/: {} watches; \
-         Filter::new {t_filter:?}, Watch::start {t_start:?}, set up after {set_up:?}",
+         Filter::new {t_filter:?}, Watcher::start {t_start:?}, set up after {set_up:?}",
         watch.watched_dirs()
     );
 }
@@ -169,7 +168,7 @@ fn probe_latency(full: bool) {
     for generation in 1..=if full { 40 } else { 2 } {
         let (tx, rx) = bus::channel();
         let port = free_port();
-        ready::watch(
+        ready::start_check(
             &Readiness::Tcp(format!("127.0.0.1:{port}")),
             Check::new(generation),
             Duration::from_secs(60),

@@ -35,9 +35,9 @@ complete -c hotdev -n "__fish_hotdev_needs_command" -l debounce -d 'Quiet period
 complete -c hotdev -n "__fish_hotdev_needs_command" -l poll -d 'Poll for changes instead of OS events (network, WSL, container mounts); bare: every 500ms' -r
 complete -c hotdev -n "__fish_hotdev_needs_command" -l stop-signal -d 'The signal that asks a generation to stop, e.g. SIGTERM, INT or 15' -r
 complete -c hotdev -n "__fish_hotdev_needs_command" -l stop-timeout -d 'How long a generation may take to stop before it is killed, e.g. 5s' -r
-complete -c hotdev -n "__fish_hotdev_needs_command" -l strategy -d 'How generation N is replaced by N+1' -r -f -a "restart\t'Stop the old generation, then start the new one (default)'
+complete -c hotdev -n "__fish_hotdev_needs_command" -l strategy -d 'How generation N is replaced by N+1' -r -f -a "restart\t'Stop the old generation gracefully, then start the new one (default)'
 overlap\t'Start the new generation, wait until it is ready, then stop the old one'
-signal\t'Send --reload-signal to the running app; no restart'"
+signal\t'Send the reload signal to the running app; no restart'"
 complete -c hotdev -n "__fish_hotdev_needs_command" -l reload-signal -d 'The signal sent to the app under `--strategy signal`, e.g. SIGHUP' -r
 complete -c hotdev -n "__fish_hotdev_needs_command" -l ready -d 'How to tell that a new generation is ready: notify, log:REGEX, http:URL, tcp:ADDR or delay:DUR' -r
 complete -c hotdev -n "__fish_hotdev_needs_command" -l ready-timeout -d 'How long to wait for readiness, e.g. 30s' -r

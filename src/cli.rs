@@ -89,7 +89,7 @@ pub struct Cli {
 
     /// How generation N is replaced by N+1.
     #[arg(long, value_enum, value_name = "STRATEGY")]
-    pub strategy: Option<StrategyArg>,
+    pub strategy: Option<crate::engine::SwapStrategy>,
 
     /// The signal sent to the app under `--strategy signal`, e.g. SIGHUP.
     #[arg(long, value_name = "SIG")]
@@ -105,7 +105,7 @@ pub struct Cli {
 
     /// What to do when the app exits on its own (default never: wait for a change).
     #[arg(long, value_enum, value_name = "POLICY")]
-    pub restart: Option<crate::config::RestartPolicy>,
+    pub restart: Option<crate::engine::RestartPolicy>,
 
     /// Pre-bind ADDR and hand it to every generation (repeatable; replaces [[listen]]):
     /// 127.0.0.1:8080, [::1]:8080, 8080 or unix:PATH.
@@ -184,17 +184,6 @@ pub enum ConfigFormatArg {
     Toml,
     /// One JSON object: every key with its value and source.
     Json,
-}
-
-/// `--strategy`
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum StrategyArg {
-    /// Stop the old generation, then start the new one (default).
-    Restart,
-    /// Start the new generation, wait until it is ready, then stop the old one.
-    Overlap,
-    /// Send --reload-signal to the running app; no restart.
-    Signal,
 }
 
 /// `--log-format`

@@ -12,7 +12,7 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
-use crate::config::WatchConfig;
+use crate::watch::WatchConfig;
 
 /// Version-control metadata directories: never watched, never a change.
 const VCS_DIRS: [&str; 4] = [".git", ".hg", ".svn", ".jj"];

@@ -13,8 +13,6 @@ use std::thread;
 
 use nix::sys::termios::{self, LocalFlags, SetArg, Termios};
 
-use crate::bus::{Input, Sender};
-
 /// The settings to restore, shared with the panic hook.
 static SAVED: OnceLock<Mutex<Option<Termios>>> = OnceLock::new();
 
@@ -27,6 +25,20 @@ pub enum Key {
     Pause,
     Quit,
     Help,
+}
+
+impl Key {
+    /// The key that stands for a rebuild or restart, for the line that says it was pressed.
+    pub fn char(self) -> char {
+        match self {
+            Key::Rebuild => 'r',
+            Key::Restart => 'R',
+            Key::Clear => 'c',
+            Key::Pause => 'p',
+            Key::Quit => 'q',
+            Key::Help => 'h',
+        }
+    }
 }
 
 /// Maps a byte read from the terminal to a command; other keys are ignored.
@@ -53,8 +65,9 @@ pub struct Keys {
 
 impl Keys {
     /// Starts reading keys when stdin is a terminal that hotdev owns in the foreground;
-    /// `None` otherwise (piped stdin, CI, `hotdev &`).
-    pub fn start(tx: Sender) -> Option<Keys> {
+    /// `None` otherwise (piped stdin, CI, `hotdev &`). Each key goes to `deliver`, until it
+    /// returns `false` (its receiver is gone).
+    pub fn start(deliver: impl Fn(Key) -> bool + Send + 'static) -> Option<Keys> {
         let stdin = std::io::stdin();
         let fd = stdin.as_fd();
         if !nix::unistd::isatty(fd).unwrap_or(false) {
@@ -82,7 +95,7 @@ impl Keys {
                 let mut stdin = std::io::stdin();
                 while let Ok(1) = stdin.read(&mut byte) {
                     if let Some(key) = key_of(byte[0])
-                        && tx.send(Input::Key(key)).is_err()
+                        && !deliver(key)
                     {
                         break;
                     }

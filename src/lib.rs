@@ -8,6 +8,7 @@ pub mod capture;
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod error;
 pub mod exit;
 pub mod filter;
 pub mod handoff;
@@ -22,6 +23,7 @@ pub mod shell;
 pub mod smoke;
 pub mod sockets;
 pub mod sources;
+pub mod supervisor;
 pub mod watch;
 
 use std::io::Write;
@@ -31,6 +33,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
+pub use crate::error::Error;
 
 /// Parses the command line, runs hotdev and returns the process exit code.
 pub fn run() -> ExitCode {
@@ -59,16 +62,16 @@ fn run_cli(cli: Cli) -> u8 {
             cli::write_completions(*shell, &mut out);
             print(&String::from_utf8_lossy(&out))
         }
-        None => return in_cwd(|cwd| serve(&cli, cwd)).unwrap_or_else(Failure::report),
+        None => return in_cwd(|cwd| serve(&cli, cwd)).unwrap_or_else(|error| fail(&error)),
     };
     match done {
         Ok(()) => exit::SUCCESS,
-        Err(failure) => failure.report(),
+        Err(error) => fail(&error),
     }
 }
 
 /// Runs hotdev: the reload loop, until it is asked to stop.
-fn serve(cli: &Cli, cwd: &Path) -> Result<u8, Failure> {
+fn serve(cli: &Cli, cwd: &Path) -> Result<u8, Error> {
     let config = config::load(cli, cwd)?;
     if config.file.is_none()
         && config.output.format == config::LogFormat::Human
@@ -88,74 +91,34 @@ fn serve(cli: &Cli, cwd: &Path) -> Result<u8, Failure> {
         let (cli, cwd) = (cli.clone(), cwd.to_path_buf());
         Box::new(move || config::load(&cli, &cwd).map_err(|e| e.to_string()))
     };
-    match shell::run(config, reload) {
-        Ok(code) => Ok(code),
-        Err(shell::StartError::Usage(m)) => Err(Failure::usage(m)),
-        Err(shell::StartError::Runtime(m)) => Err(Failure::runtime(m)),
-    }
+    shell::run(config, reload)
 }
 
-fn in_cwd<T>(f: impl FnOnce(&Path) -> Result<T, Failure>) -> Result<T, Failure> {
+fn in_cwd<T>(f: impl FnOnce(&Path) -> Result<T, Error>) -> Result<T, Error> {
     let cwd = std::env::current_dir()
-        .map_err(|e| Failure::usage(format!("cannot read the working directory: {e}")))?;
+        .map_err(|e| Error::usage(format!("cannot read the working directory: {e}")))?;
     f(&cwd)
 }
 
 /// Writes a subcommand's product to stdout. A closed pipe (`hotdev man | head`) is not an error.
-pub fn print(text: &str) -> Result<(), Failure> {
+pub fn print(text: &str) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Failure::runtime(format!("cannot write to stdout: {e}")))
+            Err(Error::runtime(format!("cannot write to stdout: {e}")))
         }
         _ => Ok(()),
     }
 }
 
-/// Why a command could not do its job: the exit code and a sentence for the user.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
-    pub code: u8,
-    pub message: String,
-}
-
-impl Failure {
-    /// A usage or configuration error (`exit::USAGE`): nothing was done.
-    pub fn usage(message: impl Into<String>) -> Self {
-        Failure {
-            code: exit::USAGE,
-            message: message.into(),
-        }
-    }
-
-    /// A failure of the outside world (`exit::FAILURE`), e.g. a file that cannot be written.
-    pub fn runtime(message: impl Into<String>) -> Self {
-        Failure {
-            code: exit::FAILURE,
-            message: message.into(),
-        }
-    }
-
-    /// Prints the message and returns the exit code.
-    fn report(self) -> u8 {
-        fail(self.code, &self.message)
-    }
-}
-
-impl From<config::ConfigError> for Failure {
-    fn from(error: config::ConfigError) -> Self {
-        Failure::usage(error.to_string())
-    }
-}
-
 /// The one place start-up errors reach the user: plain text on stderr, whatever the format,
 /// because nothing has started and the reader is a person or a CI log.
-fn fail(code: u8, message: &str) -> u8 {
+pub fn fail(error: &Error) -> u8 {
     let style = console::Style::new().red().bold();
     let _ = writeln!(
         std::io::stderr(),
-        "{} {message}",
+        "{} {error}",
         style.apply_to("hotdev: error:")
     );
-    code
+    error.code()
 }

@@ -30,10 +30,9 @@ use nix::errno::Errno;
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 use notify::RecommendedWatcher;
 use notify::event::{AccessKind, AccessMode, ModifyKind};
-use notify::{self, ErrorKind, EventKind, PollWatcher, RecursiveMode, Watcher};
+use notify::{self, ErrorKind, EventKind, PollWatcher, RecursiveMode, Watcher as _};
 
 use crate::bus::{Input, Sender};
-use crate::config::WatchConfig;
 use crate::engine::Event;
 use crate::filter::Filter;
 use burst::{Burst, Pending, Sent};
@@ -97,18 +96,18 @@ impl From<notify::Error> for WatchError {
 }
 
 /// A running watcher. Dropping it stops watching; nothing is sent after `drop` returns.
-pub struct Watch {
+pub struct Watcher {
     control: mpsc::Sender<Msg>,
     worker: Option<JoinHandle<()>>,
     watched: Arc<AtomicUsize>,
 }
 
-impl Watch {
+impl Watcher {
     /// Watches `cfg.paths` through `filter` and sends one [`Input`] per debounced burst to
     /// `tx`. Returns at once: the watches are set up on the watcher's thread while the first
     /// build runs, [`Input::Watching`] says when they are all in place, and a file changed
     /// meanwhile in a directory watched late still counts (its mtime is after the start).
-    pub fn start(cfg: &WatchConfig, filter: Filter, tx: Sender) -> Result<Watch, WatchError> {
+    pub fn start(cfg: &WatchConfig, filter: Filter, tx: Sender) -> Result<Watcher, WatchError> {
         let (control, rx) = mpsc::channel();
         let handler_tx = control.clone();
         let handler = move |res: notify::Result<notify::Event>| {
@@ -186,7 +185,7 @@ impl Watch {
             }
         })
         .map_err(|e| WatchError::Other(format!("cannot start the watcher thread: {e}")))?;
-        Ok(Watch {
+        Ok(Watcher {
             control,
             worker: Some(worker),
             watched,
@@ -199,7 +198,7 @@ impl Watch {
     }
 }
 
-impl Drop for Watch {
+impl Drop for Watcher {
     fn drop(&mut self) {
         let _ = self.control.send(Msg::Stop);
         if let Some(worker) = self.worker.take() {
@@ -730,6 +729,8 @@ fn tolerate(res: notify::Result<()>) -> notify::Result<()> {
     }
 }
 
+mod spec;
+pub use spec::WatchConfig;
 mod burst;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod inotify;

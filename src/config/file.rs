@@ -88,7 +88,7 @@ pub struct RunFile {
     /// file restarts the app without a build.
     pub env_file: Option<PathList>,
     /// How generation N is replaced by N+1. Default `restart`.
-    pub strategy: Option<StrategyFile>,
+    pub strategy: Option<crate::engine::SwapStrategy>,
     /// The signal that asks the app to reload itself under `strategy = "signal"`. Default `SIGHUP`.
     pub reload_signal: Option<String>,
     /// The signal that asks a generation to stop. Default `SIGTERM`.
@@ -102,7 +102,7 @@ pub struct RunFile {
     pub ready_timeout: Option<String>,
     /// What to do when the app exits on its own: `never` (default: wait for a change),
     /// `on-failure` or `always` (start it again with exponential backoff, 1s doubling to 30s).
-    pub restart: Option<crate::config::RestartPolicy>,
+    pub restart: Option<crate::engine::RestartPolicy>,
 }
 
 /// `[[listen]]`
@@ -113,18 +113,6 @@ pub struct ListenFile {
     pub address: String,
     /// The name the app sees in `LISTEN_FDNAMES`. Default `"unknown"`, as systemd's.
     pub name: Option<String>,
-}
-
-/// `run.strategy`
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum StrategyFile {
-    /// Stop N gracefully, then start N+1.
-    Restart,
-    /// Start N+1, wait until it is ready, then stop N.
-    Overlap,
-    /// Send `reload_signal` to N; no restart.
-    Signal,
 }
 
 /// `run.ready`: an inline table with exactly one key.
@@ -310,7 +298,10 @@ mod tests {
         "#;
         let file = parse(text).unwrap();
         assert_eq!(file.watch.poll, Some(Poll::Interval("500ms".into())));
-        assert_eq!(file.run.strategy, Some(StrategyFile::Overlap));
+        assert_eq!(
+            file.run.strategy,
+            Some(crate::engine::SwapStrategy::Overlap)
+        );
         assert_eq!(file.run.ready, Some(ReadyFile::Notify(true)));
         assert_eq!(file.listen.len(), 1);
         assert_eq!(file.build.unwrap().env["CGO_ENABLED"], "0");

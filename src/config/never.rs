@@ -49,7 +49,7 @@ pub fn never_watched(
 fn words(program: &Program) -> Vec<String> {
     match program {
         Program::Argv(argv) => argv.clone(),
-        Program::Shell(script) => shell_words::split(script)
+        Program::Script(script) => shell_words::split(script)
             .unwrap_or_else(|_| script.split_whitespace().map(str::to_owned).collect()),
     }
 }
@@ -127,7 +127,7 @@ mod tests {
     fn build(line: &str) -> BuildConfig {
         BuildConfig {
             command: CommandSpec {
-                program: Program::Shell(line.into()),
+                program: Program::Script(line.into()),
                 env: BTreeMap::new(),
                 env_files: Vec::new(),
             },

@@ -12,14 +12,15 @@ use std::time::Duration;
 
 use super::dotenv::{self, EnvFileError};
 use super::error::{ConfigError, Origin, Problem};
-use super::file::{CommandFile, FileConfig, PathList, Poll, ReadyFile, StrategyFile};
+use super::file::{CommandFile, FileConfig, PathList, Poll, ReadyFile};
 use super::never::{never_watched, normalize};
 use super::source::Source;
 use super::{
     BuildConfig, CommandSpec, Config, FILE_NAME, ListenAddress, ListenSpec, LogFormat,
-    OutputConfig, Program, Readiness, RunConfig, SwapStrategy, Verbosity, WatchConfig, value,
+    OutputConfig, Program, Readiness, RunConfig, Verbosity, WatchConfig, value,
 };
-use crate::cli::{Cli, LogFormatArg, StrategyArg};
+use crate::cli::{Cli, LogFormatArg};
+use crate::engine::SwapStrategy;
 
 /// Every default, in one place.
 pub mod defaults {
@@ -27,7 +28,7 @@ pub mod defaults {
 
     use nix::sys::signal::Signal;
 
-    use crate::config::SwapStrategy;
+    use crate::engine::SwapStrategy;
 
     pub const DEBOUNCE: Duration = Duration::from_millis(50);
     /// The interval of `poll = true` and a bare `--poll`.
@@ -499,18 +500,7 @@ impl Ctx<'_> {
         };
         let program = value::program(&command).map_err(|problem| self.error(at, problem))?;
 
-        let strategy = match (cli.strategy, run.strategy) {
-            (Some(StrategyArg::Restart), _) | (None, Some(StrategyFile::Restart)) => {
-                SwapStrategy::Restart
-            }
-            (Some(StrategyArg::Overlap), _) | (None, Some(StrategyFile::Overlap)) => {
-                SwapStrategy::Overlap
-            }
-            (Some(StrategyArg::Signal), _) | (None, Some(StrategyFile::Signal)) => {
-                SwapStrategy::Signal
-            }
-            (None, None) => defaults::STRATEGY,
-        };
+        let strategy = cli.strategy.or(run.strategy).unwrap_or(defaults::STRATEGY);
         let signal = |flag, flag_value: &Option<String>, key, file_value: &Option<String>| {
             self.pick(
                 (flag, flag_value.as_deref()),

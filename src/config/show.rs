@@ -12,7 +12,7 @@ use toml::Value;
 use super::never::normalize;
 use super::source::Source;
 use super::{Config, ListenAddress, Program, Readiness, value};
-use crate::Failure;
+use crate::Error;
 use crate::cli::{Cli, ConfigFormatArg};
 use crate::config::file::CommandFile;
 
@@ -51,7 +51,7 @@ pub struct Effective {
 }
 
 /// Runs `hotdev config`: loads the configuration like a run would and prints it to stdout.
-pub fn run(cli: &Cli, cwd: &Path, format: ConfigFormatArg) -> Result<(), Failure> {
+pub fn run(cli: &Cli, cwd: &Path, format: ConfigFormatArg) -> Result<(), Error> {
     let effective = effective(cli, cwd)?;
     let text = match format {
         ConfigFormatArg::Toml => render_toml(&effective),
@@ -61,12 +61,12 @@ pub fn run(cli: &Cli, cwd: &Path, format: ConfigFormatArg) -> Result<(), Failure
 }
 
 /// Loads the configuration and works out where each value came from.
-pub fn effective(cli: &Cli, cwd: &Path) -> Result<Effective, Failure> {
+pub fn effective(cli: &Cli, cwd: &Path) -> Result<Effective, Error> {
     let config = super::load(cli, cwd)?;
     let source = match &config.file {
         Some(path) => {
             let text = std::fs::read_to_string(path)
-                .map_err(|e| Failure::usage(format!("cannot read `{}`: {e}", path.display())))?;
+                .map_err(|e| Error::usage(format!("cannot read `{}`: {e}", path.display())))?;
             let dir = match &cli.directory {
                 Some(dir) => normalize(&cwd.join(dir)),
                 None => cwd.to_path_buf(),
@@ -273,15 +273,10 @@ impl Lookup<'_> {
             self.from(None, "run.env_file"),
             None,
         );
-        let strategy = match run.strategy {
-            super::SwapStrategy::Restart => "restart",
-            super::SwapStrategy::Overlap => "overlap",
-            super::SwapStrategy::Signal => "signal",
-        };
         push(
             "run",
             "strategy",
-            Some(Value::String(strategy.to_owned())),
+            Some(Value::String(run.strategy.name().to_owned())),
             self.from(flag(cli.strategy.is_some(), "--strategy"), "run.strategy"),
             None,
         );
@@ -416,7 +411,7 @@ fn env(env: &std::collections::BTreeMap<String, String>) -> Value {
 /// else the argv array.
 fn command(program: &Program) -> Value {
     match program {
-        Program::Shell(script) => Value::String(script.clone()),
+        Program::Script(script) => Value::String(script.clone()),
         Program::Argv(argv) => {
             let line = shell_words::join(argv);
             match value::program(&CommandFile::Line(line.clone())) {
@@ -584,7 +579,7 @@ mod tests {
     fn commands_are_strings_when_they_read_back_the_same() {
         let argv = Program::Argv(vec!["tmp/app".into(), "--port".into(), "8080".into()]);
         assert_eq!(inline(&command(&argv)), "\"tmp/app --port 8080\"");
-        let shell = Program::Shell("make && exec tmp/app".into());
+        let shell = Program::Script("make && exec tmp/app".into());
         assert_eq!(inline(&command(&shell)), "\"make && exec tmp/app\"");
         let odd = Program::Argv(vec!["sh".into(), "-c".into(), "a && b".into()]);
         assert_eq!(inline(&command(&odd)), "[\"sh\", \"-c\", \"a && b\"]");

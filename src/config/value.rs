@@ -123,7 +123,9 @@ pub fn has_shell_syntax(line: &str) -> bool {
 pub fn program(command: &CommandFile) -> Result<Program, Problem> {
     let program = match command {
         CommandFile::Argv(argv) => Program::Argv(argv.clone()),
-        CommandFile::Line(line) if has_shell_syntax(line) => Program::Shell(line.trim().to_owned()),
+        CommandFile::Line(line) if has_shell_syntax(line) => {
+            Program::Script(line.trim().to_owned())
+        }
         CommandFile::Line(line) => Program::Argv(shell_words::split(line).map_err(|_| {
             Problem::new(format!("`{line}` has an unclosed quote"))
                 .with_hint("close the quote, or write the command as an array of strings")
@@ -131,7 +133,7 @@ pub fn program(command: &CommandFile) -> Result<Program, Problem> {
     };
     let empty = match &program {
         Program::Argv(argv) => argv.first().is_none_or(|word| word.is_empty()),
-        Program::Shell(script) => script.is_empty(),
+        Program::Script(script) => script.is_empty(),
     };
     if empty {
         return Err(Problem::new("the command is empty")
@@ -146,7 +148,7 @@ pub fn program(command: &CommandFile) -> Result<Program, Problem> {
 pub fn program_name(program: &Program) -> Option<String> {
     match program {
         Program::Argv(argv) => argv.first().cloned(),
-        Program::Shell(script) => {
+        Program::Script(script) => {
             let first = script
                 .split(|c: char| c.is_whitespace() || ";&|()<>".contains(c))
                 .filter(|word| !word.is_empty())
@@ -413,7 +415,7 @@ mod tests {
         );
         assert_eq!(
             line("make && exec ./app").unwrap(),
-            Program::Shell("make && exec ./app".into())
+            Program::Script("make && exec ./app".into())
         );
         assert_eq!(
             program(&CommandFile::Argv(vec!["a b".into(), "&&".into()])).unwrap(),
@@ -431,7 +433,7 @@ mod tests {
 
     #[test]
     fn program_name_skips_assignments_and_builtins() {
-        let shell = |s: &str| program_name(&Program::Shell(s.into()));
+        let shell = |s: &str| program_name(&Program::Script(s.into()));
         assert_eq!(shell("CGO_ENABLED=0 go build ./..."), Some("go".into()));
         assert_eq!(shell("make&&exec ./app"), Some("make".into()));
         assert_eq!(shell("cd web && npm run build"), None);

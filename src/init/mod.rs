@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use console::Style;
 
-use crate::Failure;
+use crate::Error;
 use crate::cli::Cli;
 use crate::config::FILE_NAME;
 
@@ -29,13 +29,13 @@ pub fn run(
     cwd: &Path,
     force: bool,
     from_air: Option<Option<&Path>>,
-) -> Result<(), Failure> {
+) -> Result<(), Error> {
     let dir = match &cli.directory {
         Some(dir) => cwd.join(dir),
         None => cwd.to_path_buf(),
     };
     if !dir.is_dir() {
-        return Err(Failure::usage(format!(
+        return Err(Error::usage(format!(
             "`{}` is not a directory",
             dir.display()
         )));
@@ -47,7 +47,7 @@ pub fn run(
     let shown = shown(cwd, &target);
     if target.exists() && !force {
         let again = next_command(cli);
-        return Err(Failure::usage(format!(
+        return Err(Error::usage(format!(
             "`{}` already exists; hotdev init does not overwrite it\n  hint: run `{again} init --force` to replace it, or `{again} config` to see what it sets",
             shown.display()
         )));
@@ -59,7 +59,7 @@ pub fn run(
     let plan = detect::detect(&dir);
     let text = template::render(&plan);
     std::fs::write(&target, text)
-        .map_err(|e| Failure::runtime(format!("cannot write `{}`: {e}", shown.display())))?;
+        .map_err(|e| Error::runtime(format!("cannot write `{}`: {e}", shown.display())))?;
 
     let mut say = Say::stderr();
     say.info(&format!("detected {}", plan.detected));
@@ -109,11 +109,11 @@ fn from_air_config(
     dir: &Path,
     air_path: Option<&Path>,
     target: &Path,
-) -> Result<(), Failure> {
+) -> Result<(), Error> {
     let air_path = match air_path {
         Some(path) => cwd.join(path),
         None => air::find(dir).ok_or_else(|| {
-            Failure::usage(format!(
+            Error::usage(format!(
                 "no air config in {}: looked for {}\n  hint: name one with `--from-air PATH`",
                 dir.display(),
                 air::AIR_FILES.join(" and ")
@@ -122,12 +122,12 @@ fn from_air_config(
     };
     let shown_air = shown(cwd, &air_path);
     let text = std::fs::read_to_string(&air_path)
-        .map_err(|e| Failure::usage(format!("cannot read `{}`: {e}", shown_air.display())))?;
+        .map_err(|e| Error::usage(format!("cannot read `{}`: {e}", shown_air.display())))?;
     let translation = air::translate(&text)
-        .map_err(|e| Failure::usage(format!("`{}`: {e}", shown_air.display())))?;
+        .map_err(|e| Error::usage(format!("`{}`: {e}", shown_air.display())))?;
     let shown_target = shown(cwd, target);
     std::fs::write(target, &translation.text)
-        .map_err(|e| Failure::runtime(format!("cannot write `{}`: {e}", shown_target.display())))?;
+        .map_err(|e| Error::runtime(format!("cannot write `{}`: {e}", shown_target.display())))?;
     let mut say = Say::stderr();
     say.info(&format!("read {}", shown_air.display()));
     for note in &translation.notes {

@@ -58,12 +58,12 @@ impl Guard {
     }
 
     /// The group `pgid` now exists: kill it if hotdev dies.
-    pub fn watch(&self, pgid: i32) {
+    pub fn cover(&self, pgid: i32) {
         self.send(&format!("+{pgid}\n"));
     }
 
     /// The group `pgid` is gone: never touch that number again.
-    pub fn forget(&self, pgid: i32) {
+    pub fn release(&self, pgid: i32) {
         self.send(&format!("-{pgid}\n"));
     }
 

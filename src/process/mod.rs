@@ -5,6 +5,8 @@
 //! systemd socket-activation protocol. This module starts, signals and reaps; it decides
 //! nothing (that is the engine's job) and never waits with `waitpid(-1)`.
 
+mod spec;
+pub use spec::{CommandSpec, Program};
 pub mod colour;
 mod env;
 mod exec;
@@ -25,7 +27,6 @@ use nix::fcntl::OFlag;
 use nix::sys::wait::waitpid;
 use nix::unistd::{Pid, pipe2};
 
-use crate::config::{CommandSpec, Program};
 use crate::sockets::Listeners;
 
 pub use group::{become_subreaper, group_members, signal_group, wait_group, wait_leader};
@@ -72,7 +73,7 @@ pub struct Child {
 /// Starts `req.spec` as the leader of a new process group and returns once it has exec'd.
 ///
 /// `Program::Argv` is exec'd directly (looked up in the child's `PATH` when it has no `/`);
-/// `Program::Shell` runs as `/bin/sh -c script`. stdin is /dev/null. The child gets
+/// `Program::Script` runs as `/bin/sh -c script`. stdin is /dev/null. The child gets
 /// `PR_SET_PDEATHSIG(SIGKILL)`: **Linux delivers it when the thread that spawned the child
 /// exits**, not only the process, so call `spawn` from a thread that lives as long as hotdev
 /// (the main loop), never from a short-lived worker.
@@ -86,7 +87,7 @@ pub struct Child {
 pub fn spawn(req: &Spawn<'_>) -> Result<Child, SpawnError> {
     let program = match &req.spec.program {
         Program::Argv(argv) => argv.first().cloned().unwrap_or_default(),
-        Program::Shell(script) => script.clone(),
+        Program::Script(script) => script.clone(),
     };
     let fail = |reason| SpawnError {
         program: program.clone(),
@@ -117,7 +118,7 @@ pub fn spawn(req: &Spawn<'_>) -> Result<Child, SpawnError> {
                 resolve(&program, env.get(std::ffi::OsStr::new("PATH")), req.cwd).map_err(fail)?;
             (path, argv.iter().map(OsString::from).collect())
         }
-        Program::Shell(script) => (
+        Program::Script(script) => (
             PathBuf::from("/bin/sh"),
             vec!["sh".into(), "-c".into(), script.into()],
         ),

@@ -30,7 +30,7 @@ fn argv(args: &[&str]) -> CommandSpec {
 
 fn shell(script: &str) -> CommandSpec {
     CommandSpec {
-        program: Program::Shell(script.to_string()),
+        program: Program::Script(script.to_string()),
         env: BTreeMap::new(),
         env_files: Vec::new(),
     }

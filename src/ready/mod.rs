@@ -9,6 +9,8 @@
 //! for `log` readiness pass its pipes to [`forward_output`]; `unregister` when it exits or is
 //! replaced (that cancels the check: no event follows).
 
+mod spec;
+pub use spec::Readiness;
 mod check;
 mod notify;
 mod output;
@@ -25,7 +27,6 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::bus::Sender;
-use crate::config::Readiness;
 use crate::engine::NotReady;
 
 /// Starts what `readiness` needs for `check`'s generation and routes `check`'s one event to `tx`:
@@ -37,7 +38,7 @@ use crate::engine::NotReady;
 /// - `Delay(d)`: ready after `d`, unless cancelled first.
 ///
 /// Every thread ends as soon as the check is settled or cancelled.
-pub fn watch(readiness: &Readiness, check: Check, timeout: Duration, tx: Sender) {
+pub fn start_check(readiness: &Readiness, check: Check, timeout: Duration, tx: Sender) {
     if let Err(e) = start(readiness, &check, timeout, tx) {
         check.not_ready(NotReady::Failed(format!(
             "cannot start the readiness check: {e}"
@@ -167,7 +168,7 @@ mod tests {
         let (tx, rx) = bus::channel();
         let started = Instant::now();
         let delay = Duration::from_millis(40);
-        watch(&Readiness::Delay(delay), Check::new(3), LONG, tx);
+        start_check(&Readiness::Delay(delay), Check::new(3), LONG, tx);
         assert_eq!(next_event(&rx), Event::Ready { generation: 3 });
         assert!(started.elapsed() >= delay);
     }
@@ -192,7 +193,7 @@ mod tests {
     fn tcp_probe_is_ready_once_something_listens() {
         let (tx, rx) = bus::channel();
         let port = free_port();
-        watch(
+        start_check(
             &Readiness::Tcp(format!("127.0.0.1:{port}")),
             Check::new(5),
             LONG,
@@ -244,7 +245,7 @@ mod tests {
         let (tx, rx) = bus::channel();
         let port = free_port();
         let url = format!("http://localhost:{port}/health?deep=1");
-        watch(&Readiness::Http(url), Check::new(7), LONG, tx);
+        start_check(&Readiness::Http(url), Check::new(7), LONG, tx);
         let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind late");
         let requests = serve_statuses(listener, &["503 Service Unavailable", "404 Not Found"]);
         assert_eq!(next_event(&rx), Event::Ready { generation: 7 });

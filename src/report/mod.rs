@@ -15,7 +15,8 @@ use spinner::Spinner;
 use console::{Style, Term};
 use serde_json::{Value, json};
 
-use crate::config::{LogFormat, OutputConfig, SwapStrategy, Verbosity};
+use crate::config::{LogFormat, OutputConfig, Verbosity};
+use crate::engine::SwapStrategy;
 use crate::engine::{BuildId, ExitStatus, GenId};
 
 /// One thing worth telling the user. Field names match the JSON schema in the README.

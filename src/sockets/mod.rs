@@ -5,6 +5,8 @@
 //! Knows nothing of hotdev beyond [`ListenSpec`] (it could be lifted into a crate of its own) and
 //! never accepts a connection itself: the sockets are only held and handed to children.
 
+mod spec;
+pub use spec::{ListenAddress, ListenSpec};
 mod holder;
 
 use std::fmt;
@@ -17,8 +19,6 @@ use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
-
-use crate::config::{ListenAddress, ListenSpec};
 
 pub use holder::Holder;
 

@@ -57,10 +57,10 @@ impl Fixture {
         }
     }
 
-    fn start(&self, cfg: &WatchConfig) -> (Watch, Receiver) {
+    fn start(&self, cfg: &WatchConfig) -> (Watcher, Receiver) {
         let (tx, rx) = bus::channel();
         let filter = Filter::new(cfg, &self.root).expect("filter");
-        let watch = Watch::start(cfg, filter, tx).expect("watch");
+        let watch = Watcher::start(cfg, filter, tx).expect("watch");
         // Set-up runs on the watcher's thread; most tests want it done.
         match rx.recv_timeout(DEADLINE) {
             Ok(Input::Watching(_)) => {}
@@ -256,7 +256,7 @@ fn recreated_directory_is_watched_again(dir: &str, pause: bool, how: fn(&Fixture
     wait_change_naming(&rx, &f.p(&format!("{dir}/b.go")));
 }
 
-fn wait_until_watched(w: &Watch, dirs: usize) -> bool {
+fn wait_until_watched(w: &Watcher, dirs: usize) -> bool {
     let end = Instant::now() + DEADLINE;
     while Instant::now() < end {
         if w.watched_dirs() == dirs {
@@ -349,7 +349,7 @@ fn missing_root_is_a_one_line_error() {
     cfg.paths = vec![f.p("nope")];
     let (tx, _rx) = bus::channel();
     let filter = Filter::new(&cfg, &f.root).expect("filter");
-    let err = Watch::start(&cfg, filter, tx).err().expect("error");
+    let err = Watcher::start(&cfg, filter, tx).err().expect("error");
     let msg = err.to_string();
     assert!(msg.contains("nope") && !msg.contains('\n'), "{msg}");
 }

@@ -19,11 +19,13 @@ use super::{POLL, SHORT, proc_stat, process_group_alive, wait_until};
 
 /// Environment that would change what hotdev or its children do: hand-off variables hotdev
 /// itself might have inherited (a test run under systemd or under hotdev), the addresses the
-/// fixtures read, output settings, and `CARGO_TARGET_DIR` (cargo under `cargo test` must
-/// build a Rust fixture into its own `target/`, not this repository's). Every test that starts
-/// hotdev removes these, then sets what it needs.
-pub const SCRUBBED_ENV: [&str; 13] = [
+/// fixtures read, output settings, hotdev's fault injection (`HOTDEV_FAULT`), and
+/// `CARGO_TARGET_DIR` (cargo under `cargo test` must build a Rust fixture into its own
+/// `target/`, not this repository's). Every test that starts hotdev removes these, then sets
+/// what it needs.
+pub const SCRUBBED_ENV: [&str; 14] = [
     "CARGO_TARGET_DIR",
+    "HOTDEV_FAULT",
     "NO_COLOR",
     "CLICOLOR",
     "CLICOLOR_FORCE",

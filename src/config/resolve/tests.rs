@@ -448,11 +448,11 @@ fn shell_commands_are_kept_whole() {
     ]);
     assert_eq!(
         config.build.unwrap().command.program,
-        Program::Shell("go vet ./... && go build -o tmp/app .".into())
+        Program::Script("go vet ./... && go build -o tmp/app .".into())
     );
     assert_eq!(
         config.run.command.program,
-        Program::Shell("exec tmp/app > log".into())
+        Program::Script("exec tmp/app > log".into())
     );
     assert!(config.watch.never.contains(&project.root().join("tmp")));
 }

@@ -1,0 +1,141 @@
+//! Start-up: everything the loop needs, wired once — the guard, the reaper, the listeners,
+//! the readiness socket, the watcher, the signal source — and the lines that open a session.
+
+use crate::bus::{self, Input, Sender};
+use crate::config::Config;
+use crate::engine::{OwnFiles, Settings};
+use crate::filter::Filter;
+use crate::handoff;
+use crate::process::{self, guard::Guard};
+use crate::ready::Readiness;
+use crate::ready::{NotifySocket, Registry};
+use crate::report::{Message, Reporter};
+use crate::sockets::Listeners;
+use crate::sources;
+use crate::supervisor::{Supervisor, command_words};
+use crate::watch::Watcher;
+
+use crate::error::Error;
+
+/// The engine's settings for `config`.
+pub fn settings_of(config: &Config) -> Settings {
+    Settings {
+        has_build: config.build.is_some(),
+        strategy: config.run.strategy,
+        restart: config.run.restart,
+        build_timeout: config.build.as_ref().and_then(|build| build.timeout),
+        stop_timeout: config.run.stop_timeout,
+        own_files: OwnFiles {
+            config: config.file.clone(),
+            build_env: config
+                .build
+                .as_ref()
+                .map(|build| build.command.env_files.clone())
+                .unwrap_or_default(),
+            run_env: config.run.command.env_files.clone(),
+        },
+    }
+}
+
+/// What start-up hands the loop.
+pub struct Started {
+    pub supervisor: Supervisor,
+    pub watch: Watcher,
+}
+
+/// Sets up everything, reporting what can go wrong without stopping hotdev; `Err` for what
+/// must stop it.
+pub fn start(config: &Config, reporter: &Reporter, tx: &Sender) -> Result<Started, Error> {
+    if let Err(e) = process::become_subreaper() {
+        // Without it, orphans of a `sh -c` wrapper go to init; stops still signal the group.
+        reporter.report(&Message::Error {
+            message: &format!("cannot become a child subreaper ({e}); continuing"),
+        });
+    }
+    let guard = match Guard::start() {
+        Ok(guard) => Some(guard),
+        Err(e) => {
+            reporter.report(&Message::Error {
+                message: &format!(
+                    "cannot start the guard process ({e}): if hotdev is killed with SIGKILL, \
+                     what it started may keep running"
+                ),
+            });
+            None
+        }
+    };
+    if let Err(e) = process::reaper::start() {
+        reporter.report(&Message::Error {
+            message: &format!(
+                "cannot start the orphan reaper ({e}); adopted daemons may linger as zombies"
+            ),
+        });
+    }
+    let listeners = Listeners::bind(&config.listen)?;
+    let registry = Registry::default();
+    let notify = match config.run.ready {
+        Some(Readiness::Notify) => {
+            let socket = NotifySocket::open()
+                .map_err(|e| Error::runtime(format!("cannot create the readiness socket: {e}")))?;
+            socket
+                .serve(registry.clone(), tx.clone())
+                .map_err(|e| Error::runtime(format!("cannot read the readiness socket: {e}")))?;
+            Some(socket)
+        }
+        _ => None,
+    };
+    let filter = Filter::new(&config.watch, &config.root)?;
+    let watch = Watcher::start(&config.watch, filter, tx.clone())?;
+    spawn_signal_source(tx.clone())
+        .map_err(|e| Error::runtime(format!("cannot listen for signals: {e}")))?;
+    let supervisor = Supervisor::new(tx.clone(), guard, listeners, registry, notify);
+    announce(config, supervisor.listeners(), reporter);
+    Ok(Started { supervisor, watch })
+}
+
+/// The session's first lines: what runs, where it listens, and a warning when the run command
+/// forks away from the sockets it is handed.
+fn announce(config: &Config, listeners: &Listeners, reporter: &Reporter) {
+    reporter.report(&Message::Started {
+        root: &config.root,
+        config: config.file.as_deref(),
+        strategy: config.run.strategy,
+        ready: config.run.ready.as_ref().map(Readiness::kind),
+        build: config.build.as_ref().map(|b| b.command.program.display()),
+        run: config.run.command.program.display(),
+    });
+    for (i, (address, name)) in listeners
+        .local_addrs()
+        .into_iter()
+        .zip(listeners.names())
+        .enumerate()
+    {
+        reporter.report(&Message::Listening {
+            address,
+            name,
+            fd: 3 + i as i32,
+        });
+    }
+    if !listeners.is_empty()
+        && let Some(wrapper) = handoff::forking_wrapper(&command_words(&config.run.command))
+    {
+        let (message, hint) = handoff::wrapper_warning(&wrapper);
+        reporter.report(&Message::Warning {
+            kind: "forking_wrapper",
+            generation: None,
+            message: &message,
+            hint: &hint,
+        });
+    }
+}
+
+/// SIGINT, SIGTERM and SIGHUP become shutdown requests on the bus.
+fn spawn_signal_source(tx: Sender) -> std::io::Result<()> {
+    let deliver = tx.clone();
+    sources::signals::spawn(
+        "hotdev-signals",
+        |name, body| bus::spawn_worker(name, "the signal handler", &tx, body).map(drop),
+        move |signal| deliver.send(Input::Signal(signal)).is_ok(),
+    )?;
+    Ok(())
+}

@@ -1,0 +1,37 @@
+//! What the watcher is asked to watch: roots, filters, timings. Assembled by `config`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What to watch and what to ignore.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WatchConfig {
+    /// Absolute roots to watch.
+    pub paths: Vec<PathBuf>,
+    /// File extensions without the dot; empty means every file.
+    pub extensions: Vec<String>,
+    /// Globs (relative to `Config::root`) that never trigger a build.
+    pub ignore: Vec<String>,
+    /// Globs watched even when an ignore file excludes them.
+    pub include: Vec<String>,
+    /// Honour .gitignore, .ignore, .git/info/exclude and git's global excludes.
+    pub gitignore: bool,
+    /// Quiet period that closes a burst of events into one change set.
+    pub debounce: Duration,
+    /// `Some(interval)` to use the polling watcher instead of the OS one.
+    pub poll: Option<Duration>,
+    /// Speculative builds (`build.speculative`): a burst that has paused this long, with
+    /// every changed file closed, is sent as a tentative change before its debounce runs out.
+    /// `None` for no early change (no build step, or switched off); the watcher also sends none
+    /// where it cannot see writers close (polling, not Linux) or the debounce is no longer.
+    pub settle: Option<Duration>,
+    /// Absolute paths that are never watched whatever the config says: the build's output
+    /// and hotdev's own files, so that a build can never trigger itself.
+    pub never: Vec<PathBuf>,
+    /// Absolute paths of files watched by name whatever the roots and rules say (the config
+    /// file): every change to one is reported, and nothing else in its directory.
+    pub files: Vec<PathBuf>,
+    /// Follow symlinked directories whose target is outside the watched roots (one inside
+    /// them is watched at its real path already; that also rules out loops).
+    pub follow_symlinks: bool,
+}
