@@ -6,6 +6,7 @@
 #   bench/run.sh --help
 #   bench/run.sh watch                20,000 directories removed at once; first run on 100k files
 #   bench/run.sh output               a chatty app behind a `log` readiness check
+#   bench/run.sh micro                watcher, probe and notify latency in-process (bench/micro.rs)
 # Optional peers: `cargo install watchexec-cli`, `npm install -g nodemon`.
 set -eu
 cd "$(dirname "$0")/.."
@@ -15,6 +16,11 @@ cargo build --release --quiet
 if [ "${1:-}" = watch ]; then
     shift
     exec python3 bench/watch.py "$@"
+fi
+# bench/run.sh micro [write|dirs|probe|notify]: in-process measurements (bench/micro.rs).
+if [ "${1:-}" = micro ]; then
+    shift
+    exec cargo bench --quiet --bench micro -- "$@"
 fi
 # bench/run.sh output [direct|inherit|log] [--lines N] [--runs N]: bench/output.py.
 if [ "${1:-}" = output ]; then

@@ -12,6 +12,7 @@ pub mod error;
 pub mod exit;
 pub mod filter;
 pub mod handoff;
+pub mod http;
 pub mod init;
 pub mod keys;
 pub mod manpage;

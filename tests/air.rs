@@ -80,17 +80,15 @@ fn the_translated_config_runs_the_same_app_with_its_environment() {
     )
     .unwrap_or_else(|e| panic!("{e}\n{}", h.tail(40)));
     // The server got ADDR from run.env (full_bin's VAR=value) and serves there.
-    assert!(
-        wait_until(SHORT, || get_trimmed(addr, "/").is_ok_and(|v| v == "v1")),
-        "{}",
-        h.tail(40)
-    );
+    wait_until(SHORT, "the app to answer v1", || {
+        get_trimmed(addr, "/").is_ok_and(|v| v == "v1")
+    })
+    .unwrap_or_else(|e| panic!("{e}\n{}", h.tail(40)));
     fx.set_version("version.go", "v2");
-    assert!(
-        wait_until(BUILD, || get_trimmed(addr, "/").is_ok_and(|v| v == "v2")),
-        "{}",
-        h.tail(40)
-    );
+    wait_until(BUILD, "the app to answer v2", || {
+        get_trimmed(addr, "/").is_ok_and(|v| v == "v2")
+    })
+    .unwrap_or_else(|e| panic!("{e}\n{}", h.tail(40)));
 }
 
 #[test]

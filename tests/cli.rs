@@ -9,25 +9,22 @@
 //!
 //! and commit the result.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::os::unix::process::CommandExt;
-use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+mod support;
 
-use nix::sys::signal::{Signal, kill, killpg};
-use nix::unistd::Pid;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use nix::sys::signal::Signal;
+use support::{Fixture, Hotdev, free_addr, scrub_env, wait_body};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
 fn hotdev() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hotdev"));
-    command
+    scrub_env(&mut command)
         .env("NO_COLOR", "1")
-        .env_remove("CARGO_TARGET_DIR")
         .stdin(Stdio::null());
     command
 }
@@ -429,138 +426,22 @@ fn config_reports_a_bad_file_like_a_run_does() {
 // ---------------------------------------------------------------------------------------------
 // init, then serve the Go fixture
 
-/// hotdev in its own process group; the whole group is killed on drop, so a failing test
-/// leaves nothing running.
-struct Running {
-    child: Child,
-    reaped: bool,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if !self.reaped {
-            let _ = killpg(Pid::from_raw(self.child.id() as i32), Signal::SIGKILL);
-            let _ = self.child.wait();
-        }
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path, skip: &[&str]) {
-    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("mkdir {to:?}: {e}"));
-    let entries = std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {from:?}: {e}"));
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        if skip.iter().any(|s| name == *s) {
-            continue;
-        }
-        let (src, dst) = (entry.path(), to.join(&name));
-        if src.is_dir() {
-            copy_tree(&src, &dst, skip);
-        } else {
-            std::fs::copy(&src, &dst).unwrap_or_else(|e| panic!("copy {src:?}: {e}"));
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .unwrap_or_else(|e| panic!("cannot find a free port: {e}"))
-}
-
-/// The body of `GET /`, or `None` if the server does not answer properly yet.
-fn http_get(address: SocketAddr) -> Option<String> {
-    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    stream
-        .write_all(b"GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
-        .ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    response
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_owned())
-}
-
-/// Polls `condition` until it returns `Some` or the deadline passes.
-fn wait_until<T>(deadline: Instant, mut condition: impl FnMut() -> Option<T>) -> Option<T> {
-    loop {
-        if let Some(value) = condition() {
-            return Some(value);
-        }
-        if Instant::now() >= deadline {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[test]
 fn init_then_hotdev_serves_the_go_fixture() {
-    if which::which("go").is_err() {
-        panic!("this test needs Go on PATH (`apt-get install golang-go`; .ci/run installs it)");
-    }
-    let dir = temp_dir();
-    let project = dir.path().join("go-server");
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/go-server");
-    copy_tree(&fixture, &project, &[".hotdev.toml", "tmp"]);
-    let (_, file) = init(&project);
+    support::require_go();
+    let fx = Fixture::copy("go-server");
+    std::fs::remove_file(fx.file(".hotdev.toml")).expect("remove the fixture's config");
+    let (_, file) = init(fx.path());
     assert!(file.contains("go build -o tmp/goserver ."), "{file}");
 
-    let port = free_port();
-    let address: SocketAddr = ([127, 0, 0, 1], port).into();
-    let listen = address.to_string();
-    let child = hotdev()
-        .args(["--log-format", "json", "--no-keys", "--listen", &listen])
-        .current_dir(&project)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start hotdev: {e}"));
-    let mut running = Running {
-        child,
-        reaped: false,
-    };
-    let stderr = running.child.stderr.take().map(BufReader::new);
-    let (lines_tx, lines) = mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in stderr
-            .into_iter()
-            .flat_map(BufRead::lines)
-            .map_while(Result::ok)
-        {
-            if lines_tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-
+    let address = free_addr();
+    let mut h = Hotdev::start(fx.path(), &["--listen", &address.to_string()]);
     // The first build compiles the fixture with a cold Go cache on a slow machine.
-    let deadline = Instant::now() + Duration::from_secs(180);
-    let mut seen = Vec::new();
-    let started = wait_until(deadline, || {
-        let line = lines.recv_timeout(Duration::from_millis(200)).ok()?;
-        seen.push(line.clone());
-        let event: serde_json::Value = serde_json::from_str(&line).ok()?;
-        (event["event"] == "generation_started").then_some(event)
-    });
-    assert!(
-        started.is_some(),
-        "no generation_started event; stderr so far:\n{}",
-        seen.join("\n")
-    );
+    h.wait_for("generation_started", &[], Duration::from_secs(180))
+        .unwrap();
+    wait_body(address, "/", "v1", Duration::from_secs(30)).unwrap();
 
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let body = wait_until(deadline, || http_get(address).filter(|body| body == "v1\n"));
-    assert_eq!(body.as_deref(), Some("v1\n"), "GET / on {address}");
-
-    kill(Pid::from_raw(running.child.id() as i32), Signal::SIGTERM)
-        .unwrap_or_else(|e| panic!("cannot send SIGTERM to hotdev: {e}"));
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = wait_until(deadline, || running.child.try_wait().ok().flatten());
-    running.reaped = status.is_some();
-    let status = status.unwrap_or_else(|| panic!("hotdev did not exit within 30s of SIGTERM"));
+    h.signal(Signal::SIGTERM);
+    let status = h.wait_exit(Duration::from_secs(30)).unwrap();
     assert_eq!(status.code(), Some(0), "hotdev exited with {status}");
 }

@@ -172,9 +172,8 @@ fn under_delve_prebound_sockets_reach_a_lax_consumer_and_a_strict_one_refuses() 
     fx.set_consts("version.go", &[("version", "v3"), ("mode", "")]);
     // (dlv itself stays up after its app exited, waiting for clients: hotdev's readiness
     // timeout is what ends such a generation.)
-    assert!(
-        wait_until(BUILD, || h.text().contains("is not this process")),
-        "no refusal\n{}",
-        h.tail(40)
-    );
+    wait_until(BUILD, "hotdev to refuse the notification", || {
+        h.text().contains("is not this process")
+    })
+    .unwrap_or_else(|e| panic!("{e}\nno refusal\n{}", h.tail(40)));
 }

@@ -24,11 +24,10 @@ fn project(env: &str, extra_run: &str) -> Fixture {
 /// Waits for the app to print `vars …` equal to `want`.
 fn wait_vars(h: &Hotdev, want: &str) {
     let line = format!("stdout| vars {want}");
-    assert!(
-        wait_until(SHORT, || h.lines().iter().any(|l| l.trim_end() == line)),
-        "no `{line}`\n{}",
-        h.tail(30)
-    );
+    wait_until(SHORT, "the app to print its variables", || {
+        h.lines().iter().any(|l| l.trim_end() == line)
+    })
+    .unwrap_or_else(|e| panic!("{e}\nno `{line}`\n{}", h.tail(30)));
 }
 
 #[test]

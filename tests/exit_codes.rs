@@ -2,6 +2,8 @@
 //! a stop on request, 1 when the outside world fails hotdev (at start and later), 2 for usage
 //! and configuration errors. Each error is one `hotdev: error:` line in plain text.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -22,10 +24,9 @@ fn project(config: &str) -> tempfile::TempDir {
 
 fn hotdev(dir: &Path) -> Command {
     let mut command = Command::new(HOTDEV);
-    command
+    support::scrub_env(&mut command)
         .current_dir(dir)
         .args(["--no-keys", "--log-format", "json"])
-        .env_remove("HOTDEV_FAULT")
         .stdin(Stdio::null());
     command
 }

@@ -93,10 +93,15 @@ server.listen(target, () => console.log("listening"));
         fx.path(),
         &["--listen", ANY_PORT, "--", "npm", "run", "dev"],
     );
-    let ok = support::wait_until(BUILD, || {
-        h.text()
-            .contains("generation 1 tried to bind a pre-bound address itself")
-    });
+    let ok = support::wait_until(
+        BUILD,
+        "the warning that generation 1 bound a pre-bound address",
+        || {
+            h.text()
+                .contains("generation 1 tried to bind a pre-bound address itself")
+        },
+    )
+    .is_ok();
     let text = h.text();
     assert!(ok, "{text}");
     assert!(

@@ -117,14 +117,21 @@ fn sigkill_of_hotdev_leaves_nothing_of_a_forking_shell() {
         .wait_for("generation_started", &[("generation", json!(1))], DEADLINE)
         .unwrap();
     let pgid = g1["pid"].as_i64().unwrap() as i32;
-    assert!(wait_until(DEADLINE, || process_group_members(pgid).len() == 2));
+    wait_until(DEADLINE, "both processes of generation 1's group", || {
+        process_group_members(pgid).len() == 2
+    })
+    .unwrap();
     h.signal(Signal::SIGKILL);
     h.wait_exit(DEADLINE).unwrap();
-    assert!(
-        wait_until(DEADLINE, || !process_group_alive(pgid)),
-        "the generation's group outlived a SIGKILLed hotdev: {:?}",
-        process_group_members(pgid)
-    );
+    wait_until(DEADLINE, "generation 1's group to end", || {
+        !process_group_alive(pgid)
+    })
+    .unwrap_or_else(|e| {
+        panic!(
+            "{e}\nthe generation's group outlived a SIGKILLed hotdev: {:?}",
+            process_group_members(pgid)
+        )
+    });
 }
 
 #[test]
@@ -231,14 +238,15 @@ fn under_fd_limit(limit: u32) -> (Option<i32>, String) {
     });
     // Settled: it exited, or the app runs, or it is up and said what it could not do (then it
     // waits for the next change, which is right: no spinning, no silent death).
-    let settled = wait_until(DEADLINE, || {
+    let settled = wait_until(DEADLINE, "hotdev to run the app, exit or say why", || {
         matches!(child.try_wait(), Ok(Some(_)))
             || seen.lock().is_ok_and(|t| {
                 ["error", "build_failed", "generation_started"]
                     .iter()
                     .any(|name| t.contains(&format!("\"event\":\"{name}\"")))
             })
-    });
+    })
+    .is_ok();
     assert!(
         settled,
         "hotdev under ulimit -n {limit} neither ran, nor exited, nor said why: {}",

@@ -21,7 +21,7 @@ fn process_group_alive_sees_a_group_and_its_end() {
     assert!(pid_alive(pgid));
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(wait_until(SHORT, || !process_group_alive(pgid)));
+    wait_until(SHORT, "sleep's group to end", || !process_group_alive(pgid)).unwrap();
 }
 
 #[test]
@@ -44,6 +44,7 @@ fn http_get_reads_a_body_and_reports_refusal() {
 #[test]
 fn wait_until_gives_up_at_the_deadline() {
     let t = std::time::Instant::now();
-    assert!(!wait_until(Duration::from_millis(100), || false));
+    let err = wait_until(Duration::from_millis(100), "nothing", || false).unwrap_err();
     assert!(t.elapsed() >= Duration::from_millis(100));
+    assert_eq!(err, "timed out after 100ms waiting for nothing");
 }

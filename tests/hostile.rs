@@ -60,20 +60,18 @@ fn a_non_utf8_file_name_is_reported_lossily_in_json_and_hotdev_keeps_serving() {
 fn a_file_name_cannot_forge_a_status_line_or_drive_the_terminal() {
     let fx = Fixture::empty();
     let mut h = Hotdev::start_human(fx.path(), &["--build", "true", "--", "sleep", "1000"]);
-    assert!(
-        wait_until(DEADLINE, || h.text().contains("generation 1")),
-        "{}",
-        h.tail(30)
-    );
+    wait_until(DEADLINE, "generation 1", || {
+        h.text().contains("generation 1")
+    })
+    .unwrap_or_else(|e| panic!("{e}\n{}", h.tail(30)));
 
     let evil = b"evil\nhotdev \xe2\x9c\x93 build 99 ok 0.01s\x1b[2J\x1b]0;TITLE\x07.txt";
     std::fs::write(odd_path(&fx, evil), "x").unwrap();
     std::fs::write(odd_path(&fx, b"bytes\xff\xfe.txt"), "x").unwrap();
-    assert!(
-        wait_until(DEADLINE, || h.text().contains("generation 2")),
-        "{}",
-        h.tail(30)
-    );
+    wait_until(DEADLINE, "generation 2", || {
+        h.text().contains("generation 2")
+    })
+    .unwrap_or_else(|e| panic!("{e}\n{}", h.tail(30)));
     let text = h.text();
     // Shown, escaped, on one line.
     assert!(

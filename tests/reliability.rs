@@ -127,11 +127,15 @@ fn setsid_daemons_of_the_app_are_reaped_and_leave_no_zombies() {
             .unwrap();
     }
     // Each generation's daemon lives 0.2s, then is re-parented to hotdev and must be reaped.
-    assert!(
-        wait_until(SHORT, || zombies_of(h.pid()).is_empty()),
-        "zombie children of hotdev after 10 swaps: {:?}",
-        zombies_of(h.pid())
-    );
+    wait_until(SHORT, "hotdev's zombie children to be reaped", || {
+        zombies_of(h.pid()).is_empty()
+    })
+    .unwrap_or_else(|e| {
+        panic!(
+            "{e}\nzombie children of hotdev after 10 swaps: {:?}",
+            zombies_of(h.pid())
+        )
+    });
 }
 
 #[test]
@@ -154,14 +158,15 @@ fn a_setsid_daemon_of_the_app_is_stopped_when_hotdev_exits() {
                 && fs_cmdline(p.pid).contains("sleep 1003")
         })
     };
-    assert!(wait_until(SHORT, || daemon().is_some()), "{}", h.tail(20));
+    wait_until(SHORT, "the app's setsid daemon to start", || {
+        daemon().is_some()
+    })
+    .unwrap_or_else(|e| panic!("{e}\n{}", h.tail(20)));
     let pid = daemon().map(|p| p.pid).unwrap_or_default();
     h.signal(Signal::SIGINT);
     h.wait_exit(SHORT).unwrap();
-    assert!(
-        wait_until(SHORT, || !pid_alive(pid)),
-        "the app's setsid daemon {pid} outlived hotdev"
-    );
+    wait_until(SHORT, "the daemon to end", || !pid_alive(pid))
+        .unwrap_or_else(|e| panic!("{e}\nthe app's setsid daemon {pid} outlived hotdev"));
     assert!(
         h.text().contains(&format!("{pid} (sleep 1003)")),
         "{}",
@@ -191,11 +196,15 @@ fn background_child_does_not_hold_the_build(build: &str) {
     assert!(took < 5_000, "build 1 took {took} ms: {}", h.tail(20));
     h.wait_for("generation_started", &[("generation", json!(1))], SHORT)
         .unwrap();
-    assert!(
-        wait_until(SHORT, || !process_group_alive(pgid)),
-        "the build's background child outlived it: {:?}",
-        process_group_members(pgid)
-    );
+    wait_until(SHORT, "the build's group to end", || {
+        !process_group_alive(pgid)
+    })
+    .unwrap_or_else(|e| {
+        panic!(
+            "{e}\nthe build's background child outlived it: {:?}",
+            process_group_members(pgid)
+        )
+    });
     assert!(
         h.text()
             .contains("build 1: killed 1 background process left by the build (sleep 12)"),
@@ -246,13 +255,17 @@ fn a_log_readiness_check_copies_a_chatty_app_per_read_not_per_line() {
     let h = Hotdev::start(fx.path(), &[]);
     h.wait_for("generation_ready", &[("generation", json!(1))], SHORT)
         .unwrap_or_else(|e| panic!("{e}\n{}", h.tail(20)));
-    assert!(
-        wait_until(SHORT, || h.app_line_count() > LINES),
-        "{} of {} lines arrived\n{}",
-        h.app_line_count(),
-        LINES + 1,
-        h.tail(20)
-    );
+    wait_until(SHORT, "every line of the app's output", || {
+        h.app_line_count() > LINES
+    })
+    .unwrap_or_else(|e| {
+        panic!(
+            "{e}\n{} of {} lines arrived\n{}",
+            h.app_line_count(),
+            LINES + 1,
+            h.tail(20)
+        )
+    });
     let writes = write_syscalls(h.pid());
     assert!(
         writes < 1_000,

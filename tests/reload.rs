@@ -85,24 +85,8 @@ fn rust_server_edit_is_rebuilt_and_served() {
     let fx = Fixture::copy("rust-server");
     let addr = free_addr();
     let version = "src/version.rs";
-    fx.write(
-        ".hotdev.toml",
-        &format!(
-            r#"
-[watch]
-extensions = ["rs", "toml"]
-ignore = ["target/**"]
-
-[build]
-command = "cargo build --quiet"
-
-[run]
-command = "target/debug/rust-server"
-env = {{ ADDR = "{addr}" }}
-"#
-        ),
-    );
-    let h = Hotdev::start_with_env(fx.path(), &[], &[("CARGO_TARGET_DIR", "target")]);
+    write_rust_config(&fx, &format!("env = {{ ADDR = \"{addr}\" }}"), "");
+    let h = Hotdev::start(fx.path(), &[]);
     wait_serving(&h, addr, 1, "v1", FIRST_BUILD);
     fx.set_version(version, "v2");
     h.wait_for("build_ok", &[("build", json!(2))], BUILD)
@@ -127,7 +111,10 @@ fn broken_build_keeps_old_version_serving() {
     assert_eq!(failed["serving"], json!(1), "{failed}");
     // Keep the load on the old generation a while longer after the failure.
     let before = load.snapshot().total();
-    assert!(wait_until(SHORT, || load.snapshot().total() >= before + 200));
+    wait_until(SHORT, "200 more requests to the old generation", || {
+        load.snapshot().total() >= before + 200
+    })
+    .unwrap();
     let stats = load.stop();
     eprintln!("while broken: {}", stats.summary());
     assert_eq!(stats.failed, 0, "{}", stats.summary());
@@ -163,11 +150,15 @@ fn change_during_slow_build_cancels_it() {
         .unwrap();
     // The cancelled build's whole process group (sh and its sleep) is gone.
     let pgid = b2["pid"].as_i64().unwrap() as i32;
-    assert!(
-        wait_until(SHORT, || !process_group_alive(pgid)),
-        "build 2's group is still alive: {:?}",
-        process_group_members(pgid)
-    );
+    wait_until(SHORT, "build 2's group to end", || {
+        !process_group_alive(pgid)
+    })
+    .unwrap_or_else(|e| {
+        panic!(
+            "{e}\nbuild 2's group is still alive: {:?}",
+            process_group_members(pgid)
+        )
+    });
     h.wait_for("build_ok", &[("build", json!(3))], BUILD)
         .unwrap();
     wait_serving(&h, addr, 2, "v3", BUILD);
@@ -352,11 +343,12 @@ fn sigkill_of_hotdev_takes_the_generation_down() {
     let pid = g1["pid"].as_i64().unwrap() as i32;
     h.signal(Signal::SIGKILL);
     h.wait_exit(SHORT).unwrap();
-    assert!(
-        wait_until(SHORT, || !pid_alive(pid)),
-        "generation 1 (pid {pid}) outlived a SIGKILLed hotdev: {:?}",
-        process_group_members(pid)
-    );
+    wait_until(SHORT, "generation 1 to end", || !pid_alive(pid)).unwrap_or_else(|e| {
+        panic!(
+            "{e}\ngeneration 1 (pid {pid}) outlived a SIGKILLed hotdev: {:?}",
+            process_group_members(pid)
+        )
+    });
 }
 
 #[test]
@@ -499,11 +491,12 @@ fn build_timeout_fails_the_build_and_kills_it() {
     assert_eq!(failed["status"], json!("timed out"), "{failed}");
     assert_eq!(failed["serving"], json!(1), "{failed}");
     let pgid = build["pid"].as_i64().unwrap() as i32;
-    assert!(
-        wait_until(SHORT, || !process_group_alive(pgid)),
-        "the timed-out build's group is alive: {:?}",
-        process_group_members(pgid)
-    );
+    wait_until(SHORT, "the group to end", || !process_group_alive(pgid)).unwrap_or_else(|e| {
+        panic!(
+            "{e}\nthe timed-out build's group is alive: {:?}",
+            process_group_members(pgid)
+        )
+    });
     assert_eq!(get_trimmed(addr, "/").unwrap(), "v1");
 }
 
@@ -644,11 +637,10 @@ fn json_events_stay_whole_lines_while_the_app_writes_to_stderr() {
     for n in 2..=30 {
         // Let the app (a slow-starting Python) write for a while before the next swap.
         let before = h.app_line_count();
-        assert!(
-            wait_until(SHORT, || h.app_line_count() > before + 200),
-            "the app does not write\n{}",
-            h.tail(20)
-        );
+        wait_until(SHORT, "200 more lines of app output", || {
+            h.app_line_count() > before + 200
+        })
+        .unwrap_or_else(|e| panic!("{e}\nthe app does not write\n{}", h.tail(20)));
         fx.write("trigger.txt", &format!("{n}\n"));
         h.wait_for("generation_started", &[("generation", json!(n))], SHORT)
             .unwrap();

@@ -118,7 +118,10 @@ fn a_second_save_in_the_burst_cancels_the_speculative_build() {
         h.tail(20)
     );
     let pgid = b2["pid"].as_i64().unwrap() as i32;
-    assert!(wait_until(SHORT, || !process_group_alive(pgid)));
+    wait_until(SHORT, "the build's group to end", || {
+        !process_group_alive(pgid)
+    })
+    .unwrap();
 }
 
 #[test]
@@ -132,11 +135,10 @@ fn a_failed_build_of_half_a_burst_is_never_reported() {
         .unwrap();
     // Let the speculative build fail (its whole group gone) while the burst still runs.
     let pgid = b2["pid"].as_i64().unwrap() as i32;
-    assert!(
-        wait_until(BUILD, || !process_group_alive(pgid)),
-        "{}",
-        h.tail(20)
-    );
+    wait_until(BUILD, "the build's group to end", || {
+        !process_group_alive(pgid)
+    })
+    .unwrap_or_else(|e| panic!("{e}\n{}", h.tail(20)));
     fx.write("version.go", &good.replace("\"v1\"", "\"v2\""));
     h.wait_for("generation_started", &[("generation", json!(2))], BUILD)
         .unwrap();

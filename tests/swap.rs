@@ -81,7 +81,10 @@ fn reloads_under_load(strategy: &str) {
     // A baseline without reloads, for the latency comparison printed below (not asserted:
     // speed targets belong to the benchmark).
     let quiet = Load::start(addr, "/", 2, 1_500, Duration::from_secs(60));
-    assert!(wait_until(SHORT, || quiet.snapshot().total() >= 1_500));
+    wait_until(SHORT, "1,500 requests without a reload", || {
+        quiet.snapshot().total() >= 1_500
+    })
+    .unwrap();
     let quiet = quiet.stop();
     assert_eq!(quiet.failed, 0, "{}", quiet.summary());
     let load = Load::start(addr, "/", 2, 1_000_000, Duration::from_secs(400));
@@ -107,10 +110,10 @@ fn reloads_under_load(strategy: &str) {
     }
     // The last version must reach the load too before it stops.
     let last = format!("v{}", RELOADS + 1);
-    assert!(wait_until(SHORT, || load
-        .snapshot()
-        .bodies
-        .contains_key(&last)));
+    wait_until(SHORT, "the last version to be served", || {
+        load.snapshot().bodies.contains_key(&last)
+    })
+    .unwrap();
     let stats = load.stop();
     let max_swap = swaps.iter().max().unwrap();
     let mean_swap = swaps.iter().sum::<u64>() / swaps.len() as u64;
@@ -198,11 +201,15 @@ fn overlap_rolls_back_a_crash_and_a_hang() {
     )
     .unwrap();
     let pid3 = started["pid"].as_i64().unwrap() as i32;
-    assert!(
-        wait_until(SHORT, || !process_group_alive(pid3)),
-        "the hung generation 3 is still alive: {:?}",
-        process_group_members(pid3)
-    );
+    wait_until(SHORT, "the hung generation 3 to end", || {
+        !process_group_alive(pid3)
+    })
+    .unwrap_or_else(|e| {
+        panic!(
+            "{e}\nthe hung generation 3 is still alive: {:?}",
+            process_group_members(pid3)
+        )
+    });
     assert_eq!(get_trimmed(addr, "/").unwrap(), "v1");
     assert!(index_of(&h.events(), "generation_stopping", 1).is_none());
 
@@ -591,17 +598,16 @@ name = "admin"
         )
         .unwrap();
     let mut body = String::new();
-    assert!(
-        wait_until(SHORT, || match http_get(addr, "/") {
+    wait_until(SHORT, "the consumer to answer", || {
+        match http_get(addr, "/") {
             Ok(b) => {
                 body = b;
                 true
             }
             Err(_) => false,
-        }),
-        "the consumer never answered\n{}",
-        h.tail(40)
-    );
+        }
+    })
+    .unwrap_or_else(|e| panic!("{e}\nthe consumer never answered\n{}", h.tail(40)));
     let info: Value = serde_json::from_str(&body).unwrap();
     eprintln!("consumer saw: {info:#}");
     let env = &info["env"];
@@ -649,29 +655,13 @@ fn rust_server_after_a_nonblock_generation_still_serves() {
     // rust-server's blocking accept fails (exit 4) on a listener left O_NONBLOCK.
     let fx = Fixture::copy("rust-server");
     let addr = free_addr();
-    fx.write(
-        ".hotdev.toml",
-        &format!(
-            r#"
-[watch]
-extensions = ["rs", "toml"]
-ignore = ["target/**"]
-
-[build]
-command = "cargo build --quiet"
-
-[run]
-command = "target/debug/rust-server"
-stop_timeout = "2s"
-
-[[listen]]
-address = "{addr}"
-name = "http"
-"#
-        ),
+    write_rust_config(
+        &fx,
+        "stop_timeout = \"2s\"",
+        &format!("[[listen]]\naddress = \"{addr}\"\nname = \"http\"\n"),
     );
     fx.set_mode("src/version.rs", "nonblock");
-    let h = Hotdev::start_with_env(fx.path(), &[], &[("CARGO_TARGET_DIR", "target")]);
+    let h = Hotdev::start(fx.path(), &[]);
     gen_event(&h, "generation_started", 1, FIRST_BUILD);
     wait_body(addr, "/", "v1", SHORT).unwrap_or_else(|e| panic!("{e}\n{}", h.tail(40)));
 

@@ -26,28 +26,13 @@ use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::sys::termios::{LocalFlags, Termios, tcgetattr};
 use nix::unistd::Pid;
-use support::{Fixture, proc_stat, process_group_alive, wait_until};
+use support::{Fixture, proc_stat, process_group_alive, scrub_env, wait_until};
 
 /// Generous: every step here takes milliseconds; the deadline only turns a hang into a failure.
 const DEADLINE: Duration = Duration::from_secs(30);
 
 /// The spinner's frames (src/report/spinner.rs).
 const SPINNER_FRAMES: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
-
-/// Environment that would change what hotdev writes; each test sets what it needs.
-const SCRUBBED_ENV: [&str; 11] = [
-    "NO_COLOR",
-    "CLICOLOR",
-    "CLICOLOR_FORCE",
-    "LISTEN_FDS",
-    "LISTEN_PID",
-    "LISTEN_FDNAMES",
-    "NOTIFY_SOCKET",
-    "PORT",
-    "ADDR",
-    "HEALTH_ADDR",
-    "HOTDEV_LOG_FORMAT",
-];
 
 // ---------------------------------------------------------------------------------------------
 // Output collected by reader threads
@@ -194,9 +179,7 @@ impl PtyHotdev {
             .stdout(Stdio::from(slave.try_clone().expect("dup slave")))
             .stderr(Stdio::from(slave.try_clone().expect("dup slave")))
             .env("TERM", "xterm-256color");
-        for var in SCRUBBED_ENV {
-            cmd.env_remove(var);
-        }
+        scrub_env(&mut cmd);
         cmd.envs(env.iter().copied());
         // SAFETY: runs in the forked child before exec, where only async-signal-safe calls are
         // allowed: `setsid(2)` and `ioctl(2)` are plain system calls that neither allocate nor
@@ -285,10 +268,11 @@ impl PtyHotdev {
         }
         let child = &mut self.child;
         let mut status = None;
-        let exited = wait_until(DEADLINE, || {
+        let exited = wait_until(DEADLINE, "hotdev to exit", || {
             status = child.try_wait().expect("wait for hotdev");
             status.is_some()
-        });
+        })
+        .is_ok();
         assert!(
             exited,
             "hotdev did not exit within {DEADLINE:?}; output:\n{}",
@@ -672,9 +656,7 @@ fn piped_output_has_no_escape_codes() {
         .stderr(Stdio::piped())
         // A colour-capable TERM, so only "not a terminal" can keep the escapes out.
         .env("TERM", "xterm-256color");
-    for var in SCRUBBED_ENV {
-        cmd.env_remove(var);
-    }
+    scrub_env(&mut cmd);
     let mut child = cmd.spawn().expect("spawn hotdev");
     let pid = child.id() as i32;
     let stdout = Arc::new(Output::default());
@@ -694,10 +676,11 @@ fn piped_output_has_no_escape_codes() {
     guard.0.extend(gen1);
     kill(Pid::from_raw(pid), Signal::SIGTERM).expect("SIGTERM hotdev");
     let mut status = None;
-    let exited = wait_until(DEADLINE, || {
+    let exited = wait_until(DEADLINE, "hotdev to exit after SIGTERM", || {
         status = child.try_wait().expect("wait for hotdev");
         status.is_some()
-    });
+    })
+    .is_ok();
     waited.unwrap_or_else(|e| panic!("{e}"));
     assert!(
         exited,

@@ -62,11 +62,8 @@ fn wait_change_naming(h: &Hotdev, tail: &str) {
             })
         })
     };
-    assert!(
-        wait_until(SHORT, named),
-        "no change naming {tail}\n{}",
-        h.tail(40)
-    );
+    wait_until(SHORT, "a change naming the file", named)
+        .unwrap_or_else(|e| panic!("{e}\nno change naming {tail}\n{}", h.tail(40)));
 }
 
 #[test]
@@ -157,7 +154,11 @@ impl Drop for LoggingHotdev {
     fn drop(&mut self) {
         let pgid = nix::unistd::Pid::from_raw(self.0.id() as i32);
         let _ = nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGTERM);
-        if !wait_until(SHORT, || matches!(self.0.try_wait(), Ok(Some(_)))) {
+        if wait_until(SHORT, "hotdev to exit after SIGTERM", || {
+            matches!(self.0.try_wait(), Ok(Some(_)))
+        })
+        .is_err()
+        {
             let _ = nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGKILL);
         }
         let _ = self.0.wait();
@@ -190,19 +191,13 @@ fn hotdev_output_redirected_into_the_tree_is_never_a_change() {
             .iter()
             .any(|e| e["paths"].to_string().contains(tail))
     };
-    assert!(
-        wait_until(SHORT, || log_events(&log)
-            .iter()
-            .any(|e| e["event"] == "watching")),
-        "{}",
-        fs::read_to_string(&log).unwrap_or_default()
-    );
+    wait_until(SHORT, "the watching event in the log", || {
+        log_events(&log).iter().any(|e| e["event"] == "watching")
+    })
+    .unwrap_or_else(|e| panic!("{e}\n{}", fs::read_to_string(&log).unwrap_or_default()));
     fx.write("main.go", "y");
-    assert!(
-        wait_until(SHORT, || names("main.go")),
-        "{}",
-        fs::read_to_string(&log).unwrap_or_default()
-    );
+    wait_until(SHORT, "a change naming main.go", || names("main.go"))
+        .unwrap_or_else(|e| panic!("{e}\n{}", fs::read_to_string(&log).unwrap_or_default()));
     assert!(
         !names("hotdev.log"),
         "hotdev's own log counted as a change: {:?}",
@@ -378,12 +373,8 @@ fn cargos_first_build_is_not_cancelled_by_the_target_dir_it_makes() {
     let fx = Fixture::copy("rust-server");
     let _ = fs::remove_dir_all(fx.file("target"));
     let addr = free_addr().to_string();
-    // As tests/reload.rs does: cargo under `cargo test` must not reach for this repo's target.
-    let h = Hotdev::start_with_env(
-        fx.path(),
-        &[],
-        &[("CARGO_TARGET_DIR", "target"), ("ADDR", &addr)],
-    );
+    // The fixture's own config; the harness keeps cargo off this repository's target dir.
+    let h = Hotdev::start_with_env(fx.path(), &[], &[("ADDR", &addr)]);
     h.wait_for(
         "generation_started",
         &[("generation", json!(1))],

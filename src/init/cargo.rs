@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use serde::Deserialize;
 
-use super::detect::{Kind, Plan, strings};
+use super::plan::{Kind, Plan, strings};
 
 /// The parts of `cargo metadata --format-version 1` that matter here.
 #[derive(Debug, Deserialize)]

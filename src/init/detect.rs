@@ -1,46 +1,14 @@
 //! What kind of project a directory holds, and the commands that build and run it.
 //!
 //! Reads marker files (go.mod, Cargo.toml, package.json, pyproject.toml, requirements.txt) and,
-//! for Rust, asks `cargo metadata`. Never writes anything; the result is a [`Plan`].
+//! for Rust, asks `cargo metadata` (through `cargo`). Never writes anything; the result is a
+//! [`Plan`].
 
 use std::path::Path;
 
 use serde::Deserialize;
 
-/// The language of a project; it picks the comments `template` writes (how the app takes a
-/// pre-bound socket, how it reports readiness).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Go,
-    Rust,
-    Node,
-    Python,
-    /// Nothing recognised: a skeleton to fill in.
-    Unknown,
-}
-
-/// What `hotdev init` will write.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
-    pub kind: Kind,
-    /// What was detected, for the user: "Go module example.com/app (go.mod)".
-    pub detected: String,
-    pub extensions: Vec<String>,
-    pub ignore: Vec<String>,
-    /// The build command; `None` when the project runs from source.
-    pub build: Option<String>,
-    /// The run command; `None` when it could not be worked out (the file gets a placeholder).
-    pub run: Option<String>,
-    /// A commented example for the run command when `run` is `None`.
-    pub run_example: String,
-    /// The build's output directory, relative to the project (`tmp`, `target`): `init` says
-    /// when git does not ignore it yet.
-    pub output: Option<String>,
-    /// Programs the commands need on PATH (checked by `init`, reported as warnings).
-    pub tools: Vec<String>,
-    /// Things the user should know: ambiguities and fallbacks.
-    pub warnings: Vec<String>,
-}
+use super::plan::{Kind, Plan, strings};
 
 /// Looks at `dir` and plans a config for the first marker found, in the order Go, Rust, Node,
 /// Python. Other markers found are mentioned in a warning.
@@ -78,10 +46,6 @@ pub fn detect(dir: &Path) -> Plan {
         ));
     }
     plan
-}
-
-pub(super) fn strings(items: &[&str]) -> Vec<String> {
-    items.iter().map(|s| (*s).to_owned()).collect()
 }
 
 fn unknown() -> Plan {

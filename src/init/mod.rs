@@ -1,14 +1,15 @@
 //! `hotdev init`: detect the project in a directory and write a `.hotdev.toml` that works as
 //! is, then say what was detected and what to do next.
 //!
-//! `detect` reads the project, `template` renders the file; this module only decides where
-//! to write and talks to the user (on stderr, like every status line). It never overwrites a
-//! config without `--force`.
+//! `detect` (with `cargo` for Rust) reads the project into a `plan`, `template` renders the
+//! file; this module only decides where to write and talks to the user (on stderr, like every
+//! status line). It never overwrites a config without `--force`.
 
 pub mod air;
 pub mod cargo;
 pub mod detect;
 pub mod gitignore;
+pub mod plan;
 pub mod template;
 
 use std::io::Write;

@@ -3,7 +3,7 @@
 //!
 //! Pure: a `Plan` in, a string out.
 
-use super::detect::{Kind, Plan};
+use super::plan::{Kind, Plan};
 
 /// A TOML string literal (quoted and escaped).
 fn quote(text: &str) -> String {

@@ -16,6 +16,7 @@ use nix::unistd::getpgid;
 use super::*;
 use crate::config::{ListenAddress, ListenSpec};
 use crate::engine::ExitStatus;
+use crate::ready::testing::wait_until;
 
 const DEADLINE: Duration = Duration::from_secs(20);
 
@@ -91,14 +92,6 @@ impl Drop for Group {
     }
 }
 
-fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = Instant::now() + DEADLINE;
-    while !condition() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        thread::sleep(Duration::from_millis(5));
-    }
-}
-
 /// Waits until `pid` runs `program` with its exec complete, and returns its environment.
 ///
 /// `spawn` returns when the exec closes the report pipe, but the kernel may still be closing
@@ -106,10 +99,11 @@ fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
 /// name first). A new name plus a readable environment means the exec is complete.
 fn exec_env(pid: i32, program: &str) -> BTreeMap<String, String> {
     let mut raw = Vec::new();
-    wait_until(&format!("{pid} has exec'd {program}"), || {
+    wait_until(DEADLINE, &format!("{pid} to have exec'd {program}"), || {
         raw = fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
         comm(pid) == program && !raw.is_empty()
-    });
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
     raw.split(|b| *b == 0)
         .filter_map(|var| {
             let var = String::from_utf8_lossy(var);
@@ -245,13 +239,18 @@ fn signal_group_reaches_the_server_behind_an_exited_shell() {
     become_subreaper().unwrap();
     let spec = shell("sleep 60 & exit 0");
     let (mut group, child) = Group::start(&request(&spec, None));
-    wait_until("the server runs and its wrapper has exited", || {
-        let members = members(child.pid);
-        members.iter().any(|(_, name, _)| name == "sleep")
-            && members
-                .iter()
-                .any(|(pid, _, state)| *pid == child.pid && *state == 'Z')
-    });
+    wait_until(
+        DEADLINE,
+        "the server to run and its wrapper to exit",
+        || {
+            let members = members(child.pid);
+            members.iter().any(|(_, name, _)| name == "sleep")
+                && members
+                    .iter()
+                    .any(|(pid, _, state)| *pid == child.pid && *state == 'Z')
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
 
     signal_group(child.pid, Signal::SIGTERM).unwrap();
 

@@ -16,7 +16,7 @@ mod notify;
 mod output;
 mod probe;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 
 pub use check::{Check, Registry};
 pub use notify::NotifySocket;
@@ -116,7 +116,7 @@ mod tests {
     use super::*;
     use crate::bus;
     use crate::engine::{Event, GenId};
-    use crate::ready::testing::{assert_quiet, next_event};
+    use crate::ready::testing::{assert_quiet, free_port, next_event};
 
     const LONG: Duration = Duration::from_secs(60);
 
@@ -124,12 +124,6 @@ mod tests {
         for t in threads {
             t.join().expect("a readiness thread panicked");
         }
-    }
-
-    /// A port nothing listens on right now.
-    fn free_port() -> u16 {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.local_addr().expect("addr").port()
     }
 
     fn timeout_of(generation: GenId) -> Event {
@@ -257,35 +251,6 @@ mod tests {
         assert_eq!(next_event(&rx), Event::Ready { generation: 7 });
         assert!(requests[0].starts_with("GET /health?deep=1 HTTP/1.0\r\n"));
         assert!(requests[0].contains(&format!("\r\nHost: localhost:{port}\r\n")));
-    }
-
-    /// `cargo test --release --lib ready -- --ignored --nocapture probe_latency`
-    #[test]
-    #[ignore = "measurement, prints numbers"]
-    fn probe_latency() {
-        let mut samples = Vec::new();
-        for generation in 1..=40 {
-            let (tx, rx) = bus::channel();
-            let port = free_port();
-            start_check(
-                &Readiness::Tcp(format!("127.0.0.1:{port}")),
-                Check::new(generation),
-                LONG,
-                tx,
-            );
-            std::thread::sleep(Duration::from_millis(7 * (generation % 5))); // spread the phase
-            let started = Instant::now();
-            let _listener = TcpListener::bind(("127.0.0.1", port)).expect("bind late");
-            assert_eq!(next_event(&rx), Event::Ready { generation });
-            samples.push(started.elapsed());
-        }
-        samples.sort();
-        println!(
-            "tcp probe, listen -> Event::Ready over {} runs: p50 {:?}, max {:?}",
-            samples.len(),
-            samples[samples.len() / 2],
-            samples[samples.len() - 1]
-        );
     }
 
     #[test]

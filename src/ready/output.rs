@@ -192,7 +192,7 @@ mod tests {
     use super::*;
     use crate::bus;
     use crate::engine::Event;
-    use crate::ready::testing::{assert_quiet, next_event, wait_until};
+    use crate::ready::testing::{DEADLINE, assert_quiet, next_event, wait_until};
 
     fn matcher(pattern: &str, check: &Check) -> LineMatcher {
         LineMatcher {
@@ -299,7 +299,10 @@ mod tests {
             pump(reader, out, Some(&matcher("started", &pump_check)), None);
         });
         writer.write_all(b"compiling\n").expect("write");
-        wait_until("the first line", || seen.bytes() == b"compiling\n");
+        wait_until(DEADLINE, "the first line", || {
+            seen.bytes() == b"compiling\n"
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
         assert!(check.is_pending());
         writer.write_all(b"server started\n").expect("write");
         assert_eq!(next_event(&rx), Event::Ready { generation: 5 });

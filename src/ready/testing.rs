@@ -1,5 +1,8 @@
-//! Helpers for the readiness tests: bounded waits on conditions, never on time alone.
+//! Helpers for the crate's unit tests (readiness, processes): bounded waits on conditions,
+//! never on time alone, and a free port. The integration tests have the same `wait_until` in
+//! `tests/support`.
 
+use std::net::TcpListener;
 use std::sync::mpsc::{RecvTimeoutError, TryRecvError};
 use std::time::{Duration, Instant};
 
@@ -27,11 +30,26 @@ pub fn assert_quiet(rx: &Receiver) {
     }
 }
 
-/// Waits until `condition` holds, failing the test after [`DEADLINE`].
-pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+/// Polls `condition` every 2ms until it holds, or fails after `timeout` with a message that
+/// says what was awaited. The timeout only turns a hang into a failure: make it generous
+/// (usually [`DEADLINE`]).
+pub fn wait_until(
+    timeout: Duration,
+    what: &str,
+    mut condition: impl FnMut() -> bool,
+) -> Result<(), String> {
     let start = Instant::now();
     while !condition() {
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
+        if start.elapsed() >= timeout {
+            return Err(format!("timed out after {timeout:?} waiting for {what}"));
+        }
         std::thread::sleep(Duration::from_millis(2));
     }
+    Ok(())
+}
+
+/// A port nothing listens on right now (bind 127.0.0.1:0, read it, drop the socket).
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener.local_addr().expect("local address").port()
 }

@@ -1,106 +1,49 @@
-//! Requests to `--check`: a single GET over a plain `TcpStream` (HTTP/1.0, a new connection
-//! each), a bounded retry for readiness, and a light request loop that counts failures per
-//! reload window. Only plain `http://` URLs: the app under test is local.
+//! Requests to `--check`: a single GET (through [`crate::http`], a new connection each), a
+//! bounded retry for readiness, and a light request loop that counts failures per reload
+//! window. Only plain `http://` URLs: the app under test is local.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// A parsed `http://host:port/path` URL.
+use crate::http::{self, Take};
+
+/// A parsed `--check` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Url {
-    pub host: String,
-    pub port: u16,
-    pub path: String,
-}
+pub struct Url(http::Url);
 
 impl Url {
     pub fn parse(text: &str) -> Result<Url, String> {
-        let rest = text.strip_prefix("http://").ok_or_else(|| {
-            format!(
-                "--check {text}: only plain http:// URLs are supported, e.g. http://127.0.0.1:8080/"
-            )
-        })?;
-        let (authority, path) = match rest.find('/') {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, "/"),
-        };
-        let (host, port) = match authority.rsplit_once(':') {
-            Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => {
-                let port = p
-                    .parse::<u16>()
-                    .map_err(|_| format!("--check {text}: `{p}` is not a port number"))?;
-                (h, port)
-            }
-            _ => (authority, 80),
-        };
-        if host.is_empty() {
-            return Err(format!("--check {text}: the URL has no host"));
-        }
-        Ok(Url {
-            host: host
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .to_string(),
-            port,
-            path: path.to_string(),
-        })
-    }
-
-    fn addr(&self) -> Result<SocketAddr, String> {
-        (self.host.as_str(), self.port)
-            .to_socket_addrs()
-            .map_err(|e| format!("cannot resolve {}: {e}", self.host))?
-            .next()
-            .ok_or_else(|| format!("{} has no address", self.host))
+        http::Url::parse(text)
+            .map(Url)
+            .map_err(|e| format!("--check {text}: {e}; e.g. http://127.0.0.1:8080/"))
     }
 }
 
 /// How long one request may take, connect to last byte.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// What is kept of a body (nothing looks at it; the rest is read and dropped, so the server
+/// sees a clean close).
+const KEEP: usize = 4096;
+
 /// One GET; `Ok` only for a 2xx status.
-pub fn get(url: &Url) -> Result<(), String> {
-    let addr = url.addr()?;
-    let deadline = Instant::now() + REQUEST_TIMEOUT;
-    let mut stream = TcpStream::connect_timeout(&addr, REQUEST_TIMEOUT)
-        .map_err(|e| format!("connect to {addr}: {e}"))?;
-    let left = deadline
-        .saturating_duration_since(Instant::now())
-        .max(Duration::from_millis(1));
-    let _ = stream.set_read_timeout(Some(left));
-    let _ = stream.set_write_timeout(Some(left));
-    let request = format!(
-        "GET {} HTTP/1.0\r\nHost: {}:{}\r\nUser-Agent: hotdev-smoke\r\nConnection: close\r\n\r\n",
-        url.path, url.host, url.port
-    );
-    stream
-        .write_all(request.as_bytes())
-        .map_err(|e| format!("send to {addr}: {e}"))?;
-    let mut head = Vec::new();
-    let mut buf = [0u8; 1024];
-    // The status line is all we need; read the rest so the server sees a clean close.
-    loop {
-        match stream.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => head.extend_from_slice(&buf[..n.min(4096usize.saturating_sub(head.len()))]),
-            Err(e) => return Err(format!("read from {addr}: {e}")),
-        }
-    }
-    let text = String::from_utf8_lossy(&head);
-    let status_line = text.lines().next().unwrap_or("");
-    let code = status_line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse::<u16>().ok())
-        .ok_or_else(|| format!("{addr} answered no HTTP status line"))?;
-    if (200..300).contains(&code) {
+pub fn get(Url(url): &Url) -> Result<(), String> {
+    // The first address, as a browser would try first (resolve never returns none).
+    let addr = url.addrs()?[0];
+    let target = addr.into();
+    let answer = http::get(
+        &target,
+        &url.authority,
+        &url.path,
+        Take::Body { keep: KEEP },
+        REQUEST_TIMEOUT,
+    )?;
+    if (200..300).contains(&answer.status) {
         Ok(())
     } else {
-        Err(format!("{addr} answered {code}"))
+        Err(format!("{addr} answered {}", answer.status))
     }
 }
 
@@ -205,20 +148,17 @@ impl Drop for Load {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{Read, Write};
     use std::net::TcpListener;
 
     #[test]
     fn urls_keep_host_port_and_path() {
-        assert_eq!(
-            Url::parse("http://127.0.0.1:8080/health?x=1").unwrap(),
-            Url {
-                host: "127.0.0.1".into(),
-                port: 8080,
-                path: "/health?x=1".into()
-            }
-        );
-        assert_eq!(Url::parse("http://localhost").unwrap().port, 80);
-        assert!(Url::parse("https://x/").is_err());
+        let Url(url) = Url::parse("http://127.0.0.1:8080/health?x=1").unwrap();
+        assert_eq!((url.host.as_str(), url.port), ("127.0.0.1", 8080));
+        assert_eq!(url.path, "/health?x=1");
+        assert_eq!(Url::parse("http://localhost").unwrap().0.port, 80);
+        let err = Url::parse("https://x/").unwrap_err();
+        assert!(err.starts_with("--check https://x/: only http://"), "{err}");
     }
 
     fn serve_once(answer: &'static str) -> Url {

@@ -74,10 +74,16 @@ fn binds_with_reuseaddr_and_never_reuseport() {
 #[test]
 fn ipv6_loopback_is_ipv6_only() {
     // A machine without IPv6 loopback fails here rather than passing in silence; say so
-    // explicitly (HOTDEV_TEST_NO_IPV6=1) to skip.
+    // explicitly (HOTDEV_TEST_NO_IPV6=1) to skip. libtest has no "skipped" result and hides
+    // what a passing test prints, so the skip line goes to the real stderr, past the capture.
     if let Err(e) = TcpListener::bind("[::1]:0") {
         if std::env::var_os("HOTDEV_TEST_NO_IPV6").is_some() {
-            eprintln!("SKIPPED (HOTDEV_TEST_NO_IPV6 is set): no IPv6 loopback: {e}");
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "SKIPPED sockets::tests::ipv6_loopback_is_ipv6_only: no IPv6 loopback ({e}), \
+                 and HOTDEV_TEST_NO_IPV6 is set"
+            );
             return;
         }
         panic!("no IPv6 loopback ({e}); set HOTDEV_TEST_NO_IPV6=1 to skip this test");

@@ -378,50 +378,6 @@ fn dropping_the_watch_stops_sending() {
     ));
 }
 
-/// `cargo test --release --lib watch::tests::measure -- --ignored --nocapture`
-#[test]
-#[ignore = "measurement, run by hand"]
-fn measure_latency_of_a_write() {
-    let f = Fixture::new(&["main.go"]);
-    let (_w, rx) = f.start(&f.cfg());
-    let mut samples = Vec::new();
-    for i in 0..15 {
-        let t0 = Instant::now();
-        fs::write(f.p("main.go"), format!("{i}")).expect("write");
-        let _ = next_change(&rx);
-        samples.push(t0.elapsed());
-    }
-    samples.sort();
-    println!(
-        "debounce 50ms: write → change set: min {:?} median {:?} max {:?}",
-        samples[0],
-        samples[samples.len() / 2],
-        samples[samples.len() - 1]
-    );
-}
-
-#[test]
-#[ignore = "measurement, run by hand"]
-fn measure_watches_for_2000_dirs_half_gitignored() {
-    let f = Fixture::new(&[".gitignore=vendor/\n"]);
-    for i in 0..1000 {
-        f.create(&format!("src/m{}/p{i}/", i % 50));
-        f.create(&format!("vendor/m{}/p{i}/", i % 50));
-    }
-    let t0 = Instant::now();
-    let filter = Filter::new(&f.cfg(), &f.root).expect("filter");
-    let t_filter = t0.elapsed();
-    let (tx, _rx) = bus::channel();
-    let t1 = Instant::now();
-    let w = Watcher::start(&f.cfg(), filter, tx).expect("watch");
-    println!(
-        "2,102 dirs (1,051 under gitignored vendor/): {} watches; Filter::new {:?}, Watcher::start {:?}",
-        w.watched_dirs(),
-        t_filter,
-        t1.elapsed()
-    );
-}
-
 #[test]
 fn queue_overflow_is_a_change_flagged_overflow_and_rewatches() {
     use notify::event::Flag;

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant, SystemTime};
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 
-use crate::support::Fixture;
 pub use crate::support::free_port;
+use crate::support::{Fixture, scrub_env};
 
 /// Turns a hang into a failure; builds (cargo, go) can be slow on a busy 2-core machine.
 pub const DEADLINE: Duration = Duration::from_secs(240);
@@ -70,14 +70,14 @@ impl Project {
 
     pub fn start_smoke(&self, global: &[&str], smoke: &[&str]) -> Running<'_> {
         use std::os::unix::process::CommandExt;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_hotdev"))
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_hotdev"));
+        // The fixture's own config says where its build output goes (no CARGO_TARGET_DIR).
+        let mut child = scrub_env(&mut cmd)
             .args(global)
             .arg("smoke")
             .args(smoke)
             .current_dir(self.root())
             .env("NO_COLOR", "1")
-            // The fixture's own config says where its build output goes.
-            .env_remove("CARGO_TARGET_DIR")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -213,12 +213,9 @@ pub struct Outcome {
 /// Content, mode and modification time of a file.
 pub type FileState = (Vec<u8>, u32, SystemTime);
 
-/// Waits until `condition` holds; panics with `what` at the deadline.
+/// [`crate::support::wait_until`] with the smoke tests' [`DEADLINE`], failing the test at it.
 pub fn wait_until(what: &str, condition: impl FnMut() -> bool) {
-    assert!(
-        crate::support::wait_until(DEADLINE, condition),
-        "timed out waiting for {what}"
-    );
+    crate::support::wait_until(DEADLINE, what, condition).unwrap_or_else(|e| panic!("{e}"));
 }
 
 /// Checks a JUnit file with python3's XML parser; returns the test case names and which

@@ -1,0 +1,42 @@
+//! What `hotdev init` found and will write: the [`Plan`] that each project kind's detector
+//! (`detect`, `cargo`) fills in and `template` renders. Data only.
+
+/// The language of a project; it picks the comments `template` writes (how the app takes a
+/// pre-bound socket, how it reports readiness).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Go,
+    Rust,
+    Node,
+    Python,
+    /// Nothing recognised: a skeleton to fill in.
+    Unknown,
+}
+
+/// What `hotdev init` will write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub kind: Kind,
+    /// What was detected, for the user: "Go module example.com/app (go.mod)".
+    pub detected: String,
+    pub extensions: Vec<String>,
+    pub ignore: Vec<String>,
+    /// The build command; `None` when the project runs from source.
+    pub build: Option<String>,
+    /// The run command; `None` when it could not be worked out (the file gets a placeholder).
+    pub run: Option<String>,
+    /// A commented example for the run command when `run` is `None`.
+    pub run_example: String,
+    /// The build's output directory, relative to the project (`tmp`, `target`): `init` says
+    /// when git does not ignore it yet.
+    pub output: Option<String>,
+    /// Programs the commands need on PATH (checked by `init`, reported as warnings).
+    pub tools: Vec<String>,
+    /// Things the user should know: ambiguities and fallbacks.
+    pub warnings: Vec<String>,
+}
+
+/// Owned copies of `items`, for a plan's lists.
+pub(super) fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
