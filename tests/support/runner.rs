@@ -63,6 +63,9 @@ struct Log {
     /// Lines that hold an event but are not exactly one JSON object: something else was
     /// written into the middle of the event's line.
     torn: Vec<String>,
+    /// Events that do not decode as hotdev's own typed message (`hotdev::report::Message`,
+    /// what smoke reads too), with serde's reason: each fails the test that looks at events.
+    undecodable: Vec<String>,
 }
 
 struct Shared {
@@ -86,9 +89,41 @@ pub struct Hotdev {
     status: Option<ExitStatus>,
 }
 
-/// `e["event"] == name`.
+/// `e["event"] == name`. `name` must be an event the README documents: a test cannot wait
+/// for an event that does not exist.
 pub fn is(e: &Value, name: &str) -> bool {
+    assert!(
+        documented_events().contains(&name),
+        "no event is named {name:?}; README's JSON events table has {:?}",
+        documented_events()
+    );
     e["event"] == name
+}
+
+/// The event names of README's "JSON events" table, the schema's contract.
+fn documented_events() -> &'static [&'static str] {
+    static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        let readme = include_str!("../../README.md");
+        let table = readme
+            .split("### JSON events")
+            .nth(1)
+            .expect("README has a JSON events section");
+        table
+            .lines()
+            .skip_while(|l| !l.starts_with("| event |"))
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .filter_map(|l| l.split('`').nth(1))
+            .collect()
+    })
+}
+
+/// Whether `event` decodes as hotdev's typed message; serde's reason if not.
+fn decodes(event: &Value) -> Result<(), String> {
+    serde_json::from_value::<hotdev::report::Stamped<hotdev::report::Message>>(event.clone())
+        .map(drop)
+        .map_err(|e| e.to_string())
 }
 
 impl Hotdev {
@@ -144,11 +179,23 @@ impl Hotdev {
 
     /// Every event so far.
     pub fn events(&self) -> Vec<Value> {
+        self.decoded();
         self.shared.lock().events.clone()
+    }
+
+    /// Fails the test if an event so far does not decode as hotdev's typed message.
+    fn decoded(&self) {
+        let log = self.shared.lock();
+        assert!(
+            log.undecodable.is_empty(),
+            "events that are not hotdev's typed message:\n{}",
+            log.undecodable.join("\n")
+        );
     }
 
     /// The events named `name` so far.
     pub fn named(&self, name: &str) -> Vec<Value> {
+        self.decoded();
         self.shared
             .lock()
             .events
@@ -159,6 +206,7 @@ impl Hotdev {
     }
 
     pub fn count(&self, name: &str) -> usize {
+        self.decoded();
         self.shared
             .lock()
             .events
@@ -207,6 +255,7 @@ impl Hotdev {
         pred: impl Fn(&Value) -> bool,
         timeout: Duration,
     ) -> Result<Value, String> {
+        self.decoded();
         let deadline = Instant::now() + timeout;
         let mut log = self.shared.lock();
         loop {
@@ -386,6 +435,9 @@ fn spawn_reader(tag: &'static str, stream: impl Read + Send + 'static, shared: A
                 log.torn.push(line.clone());
             }
             if let Some(e) = event {
+                if let Err(why) = decodes(&e) {
+                    log.undecodable.push(format!("{line}: {why}"));
+                }
                 if (is(&e, "generation_started") || is(&e, "build_started"))
                     && let Some(pid) = e["pid"].as_i64()
                 {
