@@ -53,19 +53,7 @@ fn quantile(samples: &mut [Duration], q: f64) -> Duration {
 }
 
 fn watch_config(root: &Path) -> WatchConfig {
-    WatchConfig {
-        paths: vec![root.to_path_buf()],
-        extensions: vec![],
-        ignore: vec![],
-        include: vec![],
-        gitignore: true,
-        debounce: Duration::from_millis(50),
-        poll: None,
-        settle: None,
-        never: vec![],
-        files: vec![],
-        follow_symlinks: false,
-    }
+    WatchConfig::under(root)
 }
 
 fn temp_root() -> (tempfile::TempDir, PathBuf) {

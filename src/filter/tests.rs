@@ -1,6 +1,5 @@
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use super::*;
 
@@ -27,19 +26,7 @@ impl Tree {
     }
 
     fn cfg(&self) -> WatchConfig {
-        WatchConfig {
-            paths: vec![self.root.clone()],
-            extensions: vec![],
-            ignore: vec![],
-            include: vec![],
-            gitignore: true,
-            debounce: Duration::from_millis(50),
-            poll: None,
-            settle: None,
-            never: vec![],
-            files: vec![],
-            follow_symlinks: false,
-        }
+        WatchConfig::under(&self.root)
     }
 
     fn filter(&self, cfg: &WatchConfig) -> Filter {

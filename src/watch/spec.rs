@@ -35,3 +35,23 @@ pub struct WatchConfig {
     /// them is watched at its real path already; that also rules out loops).
     pub follow_symlinks: bool,
 }
+
+impl WatchConfig {
+    /// Every file under `root`, ignore files honoured, a 50 ms debounce, nothing else: the
+    /// plain case that tests and benchmarks start from.
+    pub fn under(root: &std::path::Path) -> WatchConfig {
+        WatchConfig {
+            paths: vec![root.to_path_buf()],
+            extensions: vec![],
+            ignore: vec![],
+            include: vec![],
+            gitignore: true,
+            debounce: Duration::from_millis(50),
+            poll: None,
+            settle: None,
+            never: vec![],
+            files: vec![],
+            follow_symlinks: false,
+        }
+    }
+}

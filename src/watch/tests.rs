@@ -42,19 +42,7 @@ impl Fixture {
     }
 
     fn cfg(&self) -> WatchConfig {
-        WatchConfig {
-            paths: vec![self.root.clone()],
-            extensions: vec![],
-            ignore: vec![],
-            include: vec![],
-            gitignore: true,
-            debounce: Duration::from_millis(50),
-            poll: None,
-            settle: None,
-            never: vec![],
-            files: vec![],
-            follow_symlinks: false,
-        }
+        WatchConfig::under(&self.root)
     }
 
     fn start(&self, cfg: &WatchConfig) -> (Watcher, Receiver) {

@@ -206,13 +206,7 @@ impl Hotdev {
     }
 
     pub fn count(&self, name: &str) -> usize {
-        self.decoded();
-        self.shared
-            .lock()
-            .events
-            .iter()
-            .filter(|e| is(e, name))
-            .count()
+        self.named(name).len()
     }
 
     /// Every output line so far (hotdev's and the app's), tagged `stdout|`/`stderr|`.
