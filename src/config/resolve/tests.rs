@@ -8,6 +8,8 @@ use nix::sys::signal::Signal;
 use tempfile::TempDir;
 
 use super::*;
+use crate::config::{ListenAddress, Program};
+use crate::engine::SwapStrategy;
 
 /// A project directory, and a PATH of fake programs outside it.
 struct Project {
