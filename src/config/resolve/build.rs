@@ -4,7 +4,8 @@
 use super::{At, Ctx, defaults};
 use crate::config::error::{ConfigError, Problem};
 use crate::config::file::{CommandFile, FileConfig};
-use crate::config::{BuildConfig, CommandSpec, Program, value};
+use crate::config::{BuildConfig, value};
+use crate::process::{CommandSpec, Program};
 
 impl Ctx<'_> {
     pub(super) fn build(

@@ -4,7 +4,8 @@
 use super::{At, Ctx, defaults};
 use crate::config::error::{ConfigError, Problem};
 use crate::config::file::FileConfig;
-use crate::config::{ListenSpec, value};
+use crate::config::value;
+use crate::sockets::ListenSpec;
 
 impl Ctx<'_> {
     pub(super) fn listen(&self, file: &FileConfig) -> Result<Vec<ListenSpec>, ConfigError> {

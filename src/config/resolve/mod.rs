@@ -11,8 +11,9 @@ use super::error::{ConfigError, Problem};
 use super::file::FileConfig;
 use super::never::{never_watched, normalize};
 use super::source::Source;
-use super::{Config, FILE_NAME, LogFormat, OutputConfig, Verbosity};
-use crate::cli::{Cli, LogFormatArg};
+use super::{Config, FILE_NAME};
+use crate::cli::Cli;
+use crate::report::{OutputConfig, Verbosity};
 
 mod build;
 mod env;
@@ -221,10 +222,7 @@ impl Ctx<'_> {
             watch.files.extend(command.env_files.iter().cloned());
         }
         let output = OutputConfig {
-            format: match cli.log_format {
-                Some(LogFormatArg::Json) => LogFormat::Json,
-                Some(LogFormatArg::Human) | None => LogFormat::Human,
-            },
+            format: cli.log_format.unwrap_or_default(),
             verbosity: match (cli.quiet, cli.verbose) {
                 (true, _) => Verbosity::Quiet,
                 (_, true) => Verbosity::Verbose,

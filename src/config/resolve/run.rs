@@ -9,8 +9,11 @@ use std::time::Duration;
 use super::{At, Ctx, defaults};
 use crate::config::error::{ConfigError, Problem};
 use crate::config::file::{CommandFile, FileConfig, ReadyFile};
-use crate::config::{CommandSpec, ListenAddress, ListenSpec, Readiness, RunConfig, value};
+use crate::config::{RunConfig, value};
 use crate::engine::SwapStrategy;
+use crate::process::CommandSpec;
+use crate::ready::Readiness;
+use crate::sockets::{ListenAddress, ListenSpec};
 
 impl Ctx<'_> {
     pub(super) fn run(

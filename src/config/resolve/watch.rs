@@ -8,7 +8,8 @@ use super::{At, Ctx, defaults};
 use crate::config::error::{ConfigError, Problem};
 use crate::config::file::{FileConfig, Poll};
 use crate::config::never::normalize;
-use crate::config::{WatchConfig, value};
+use crate::config::value;
+use crate::watch::WatchConfig;
 
 impl Ctx<'_> {
     pub(super) fn watch(&self, file: &FileConfig) -> Result<WatchConfig, ConfigError> {

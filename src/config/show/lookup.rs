@@ -7,8 +7,9 @@ use toml::Value;
 use super::values::{command, duration, env, ready, shown_path, strings};
 use super::{Item, SetBy, relative};
 use crate::cli::Cli;
+use crate::config::Config;
 use crate::config::source::Source;
-use crate::config::{Config, ListenAddress};
+use crate::sockets::ListenAddress;
 
 pub(super) struct Lookup<'a> {
     pub(super) cli: &'a Cli,

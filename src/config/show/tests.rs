@@ -3,7 +3,7 @@
 use super::render::{describe, inline};
 use super::values::{self, command};
 use super::*;
-use crate::config::Program;
+use crate::process::Program;
 
 #[test]
 fn commands_are_strings_when_they_read_back_the_same() {

@@ -4,7 +4,9 @@
 use toml::Value;
 
 use crate::config::file::CommandFile;
-use crate::config::{Program, Readiness, value};
+use crate::config::value;
+use crate::process::Program;
+use crate::ready::Readiness;
 
 pub(super) fn shown_path(path: &std::path::Path) -> String {
     path.to_string_lossy().into_owned()

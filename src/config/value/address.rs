@@ -5,8 +5,8 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
 
-use crate::config::ListenAddress;
 use crate::config::error::Problem;
+use crate::sockets::ListenAddress;
 
 /// `127.0.0.1:8080`, `[::1]:8080`, `localhost:8080`, `8080` and `:8080` (127.0.0.1), or
 /// `unix:path` (relative to `root`).

@@ -2,9 +2,9 @@
 //! through `sh -c` when the line has shell syntax; and the program's name for the PATH check.
 //! Pure; it never looks the program up.
 
-use crate::config::Program;
 use crate::config::error::Problem;
 use crate::config::file::CommandFile;
+use crate::process::Program;
 
 /// Whether a command string needs `sh -c`: anything a shell would interpret, so that
 /// splitting it into words ourselves would change its meaning. Quotes alone do not count.

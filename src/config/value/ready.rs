@@ -3,9 +3,9 @@
 
 use super::address::{probe_target, socket_address};
 use super::duration::{TIMEOUT, duration_within};
-use crate::config::Readiness;
 use crate::config::error::{Problem, did_you_mean};
 use crate::config::file::ReadyFile;
+use crate::ready::Readiness;
 
 /// The `--ready` flag: `notify`, `log:REGEX`, `http:URL`, `tcp:ADDR` or `delay:DUR`; read
 /// into the file's form so both go through [`readiness`].
