@@ -16,7 +16,7 @@ use std::thread;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use super::event::{Event, Line, parse_line};
+use super::event::{ChildEvent, Line, parse_line};
 use crate::process;
 use crate::report::Message;
 
@@ -188,7 +188,7 @@ impl<F: Fn(FromChild) -> bool + Send + 'static> Reader<F> {
             } else {
                 in_hotdev_message = false;
                 // A build's output arrives as one event; show it like the app's and keep it.
-                if let Line::Event(Event {
+                if let Line::Event(ChildEvent {
                     message: Message::BuildOutput { lines, .. },
                     ..
                 }) = &line

@@ -5,12 +5,12 @@
 use crate::report::{Message, Stamped};
 
 /// One event of the child, with the time it wrote it (its own clock).
-pub type Event = Stamped<Message>;
+pub type ChildEvent = Stamped<Message>;
 
 /// A line of the child's stderr.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Line {
-    Event(Event),
+    Event(ChildEvent),
     /// Anything that is not one of hotdev's events: the app's output.
     Output(String),
 }
@@ -20,7 +20,7 @@ pub fn parse_line(line: &str) -> Line {
     if !trimmed.starts_with('{') {
         return Line::Output(line.to_string());
     }
-    match serde_json::from_str::<Event>(trimmed) {
+    match serde_json::from_str::<ChildEvent>(trimmed) {
         Ok(event) => Line::Event(event),
         Err(_) => Line::Output(line.to_string()),
     }
@@ -43,7 +43,7 @@ mod tests {
         let line = r#"{"event":"build_ok","build":2,"duration_ms":840,"ts_ms":1200}"#;
         assert_eq!(
             parse_line(line),
-            Line::Event(Event {
+            Line::Event(ChildEvent {
                 ts_ms: 1200,
                 message: Message::BuildOk {
                     build: 2,
@@ -69,7 +69,7 @@ mod tests {
     #[test]
     fn started_reads_the_strategy_and_readiness_as_types() {
         let line = r#"{"event":"started","version":"0.1.0","root":"/p","config":null,"strategy":"signal","ready":"notify","build":null,"run":"app","ts_ms":0}"#;
-        let Line::Event(Event {
+        let Line::Event(ChildEvent {
             message:
                 Message::Started {
                     strategy,

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use super::args::{self, SmokeArgs};
 use super::child::{self, Child, FromChild};
-use super::driver::{ChildStop, Do, Driver, Input, ReadyBy, Stopped};
-use super::event::{self, Event, Line};
+use super::driver::{ChildStop, Do, Driver, ReadyBy, Seen, Stopped};
+use super::event::{self, ChildEvent, Line};
 use super::load::{self, Load, Url};
 use super::summary::{self, Run};
 use super::touch::{self, Touched};
@@ -133,10 +133,10 @@ impl Session {
                     Some(input) => input,
                     None => continue,
                 },
-                Err(RecvTimeoutError::Timeout) => Input::TimedOut {
+                Err(RecvTimeoutError::Timeout) => Seen::TimedOut {
                     after: self.args.timeout,
                 },
-                Err(RecvTimeoutError::Disconnected) => Input::Abort {
+                Err(RecvTimeoutError::Disconnected) => Seen::Abort {
                     code: exit::INTERNAL,
                     reason: "lost contact with the child hotdev".into(),
                 },
@@ -149,7 +149,7 @@ impl Session {
     }
 
     /// Feeds the driver and carries out its answers (`stopping` once it asks to shut down).
-    fn feed(&mut self, input: Input) {
+    fn feed(&mut self, input: Seen) {
         let mut queue = vec![input];
         while let Some(input) = queue.pop() {
             let at = self.at();
@@ -157,13 +157,13 @@ impl Session {
                 match self.carry_out(action) {
                     Ok(true) => self.stopping = true,
                     Ok(false) => {}
-                    Err((code, reason)) => queue.push(Input::Abort { code, reason }),
+                    Err((code, reason)) => queue.push(Seen::Abort { code, reason }),
                 }
             }
         }
     }
 
-    fn input_of(&mut self, msg: Msg) -> Option<Input> {
+    fn input_of(&mut self, msg: Msg) -> Option<Seen> {
         match msg {
             Msg::Child(FromChild::Line(Line::Event(event))) => {
                 if let Message::Started { .. } = &event.message {
@@ -174,31 +174,31 @@ impl Session {
                         return None;
                     }
                 }
-                Some(Input::Event(event))
+                Some(Seen::Event(event))
             }
             Msg::Child(FromChild::Line(Line::Output(text))) => {
-                event::child_error(&text).map(|message| Input::ChildError {
+                event::child_error(&text).map(|message| Seen::ChildError {
                     message: message.to_string(),
                 })
             }
             Msg::Child(FromChild::Exited(code)) => {
                 self.child_exit = Some(code);
-                Some(Input::ChildExited { code })
+                Some(Seen::ChildExited { code })
             }
-            Msg::Probe { generation, result } => Some(Input::Probe { generation, result }),
-            Msg::Settled { generation } => Some(Input::Settled { generation }),
+            Msg::Probe { generation, result } => Some(Seen::Probe { generation, result }),
+            Msg::Settled { generation } => Some(Seen::Settled { generation }),
             Msg::TouchNow { step } => match self.touch(step) {
                 Ok(()) => None,
-                Err(reason) => Some(Input::Abort {
+                Err(reason) => Some(Seen::Abort {
                     code: exit::INTERNAL,
                     reason,
                 }),
             },
-            Msg::ChangeTimedOut { step } => Some(Input::ChangeTimedOut {
+            Msg::ChangeTimedOut { step } => Some(Seen::ChangeTimedOut {
                 step,
                 after: CHANGE_WITHIN,
             }),
-            Msg::Signal(signal) => Some(Input::Interrupted {
+            Msg::Signal(signal) => Some(Seen::Interrupted {
                 signal,
                 name: signals::name(signal),
             }),
@@ -206,7 +206,7 @@ impl Session {
     }
 
     /// On the child's `started`: how readiness is decided, and which file to touch.
-    fn begin(&mut self, event: &Event) -> Input {
+    fn begin(&mut self, event: &ChildEvent) -> Seen {
         let Message::Started {
             root,
             strategy,
@@ -242,15 +242,15 @@ impl Session {
                 Err(reason) => {
                     // The driver learns how readiness was to be decided before it fails, so
                     // the summary says what was configured.
-                    self.feed(Input::Begin { strategy, ready_by });
-                    return Input::Abort {
+                    self.feed(Seen::Begin { strategy, ready_by });
+                    return Seen::Abort {
                         code: exit::USAGE,
                         reason,
                     };
                 }
             }
         }
-        Input::Begin { strategy, ready_by }
+        Seen::Begin { strategy, ready_by }
     }
 
     /// Carries out one action; `Ok(true)` for `Shutdown`, `Err((code, reason))` to feed back
@@ -344,7 +344,7 @@ impl Session {
                     Ok(Msg::Child(FromChild::Exited(code))) => self.child_exit = Some(code),
                     Ok(Msg::Child(FromChild::Line(Line::Event(event)))) => {
                         // Still tracks process groups started late.
-                        let _ = self.driver.step(self.at(), Input::Event(event));
+                        let _ = self.driver.step(self.at(), Seen::Event(event));
                     }
                     Ok(Msg::Signal(_)) => break, // asked twice: no more grace
                     Ok(_) => {}

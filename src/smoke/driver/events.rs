@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use super::{CHECK_READY_WITHIN, Do, Driver, ReadyBy, VERIFY_WITHIN, Wait, millis};
 use crate::report::{Message, format_status};
-use crate::smoke::event::Event;
+use crate::smoke::event::ChildEvent;
 use crate::smoke::exit;
 
 impl Driver {
-    pub(super) fn on_event(&mut self, at: Duration, event: Event, out: &mut Vec<Do>) {
+    pub(super) fn on_event(&mut self, at: Duration, event: ChildEvent, out: &mut Vec<Do>) {
         match &event.message {
             Message::BuildStarted { build, pid, .. } => {
                 self.groups.insert(*pid, format!("build {build}"));
@@ -95,7 +95,7 @@ impl Driver {
             Message::GenerationReady { generation, ready } => {
                 if let Wait::Ready { generation: g, .. } = self.wait
                     && g == generation
-                    && self.ready_by == Some(ReadyBy::Event)
+                    && self.ready_by == Some(ReadyBy::Readiness)
                 {
                     self.current_step().ready_ms = Some(millis(ready));
                     if self.has_check {
@@ -162,7 +162,7 @@ impl Driver {
     fn await_ready(&mut self, at: Duration, generation: u64, by: ReadyBy, out: &mut Vec<Do>) {
         self.wait = Wait::Ready { generation, at };
         match by {
-            ReadyBy::Event => {}
+            ReadyBy::Readiness => {}
             ReadyBy::Check => out.push(Do::Probe {
                 generation,
                 within: CHECK_READY_WITHIN,

@@ -13,11 +13,11 @@ mod protocol;
 mod shutdown;
 mod step;
 
-pub use protocol::{Do, Input, ReadyBy};
+pub use protocol::{Do, ReadyBy, Seen};
 pub use shutdown::{ChildStop, Stopped};
 pub use step::{Outcome, Step};
 
-/// How long `--check` may take to answer after a generation is ready by `ReadyBy::Event`.
+/// How long `--check` may take to answer after a generation is ready by `ReadyBy::Readiness`.
 pub const VERIFY_WITHIN: Duration = Duration::from_secs(5);
 /// How long `--check` may take to answer when it is the readiness check.
 pub const CHECK_READY_WITHIN: Duration = Duration::from_secs(30);
@@ -126,10 +126,10 @@ impl Driver {
         true
     }
 
-    pub fn step(&mut self, at: Duration, input: Input) -> Vec<Do> {
+    pub fn step(&mut self, at: Duration, input: Seen) -> Vec<Do> {
         let mut out = Vec::new();
         match input {
-            Input::Begin { strategy, ready_by } => {
+            Seen::Begin { strategy, ready_by } => {
                 self.strategy = strategy;
                 self.ready_by = Some(ready_by);
                 if self.wait == Wait::Started {
@@ -140,9 +140,9 @@ impl Driver {
                     };
                 }
             }
-            Input::Event(event) => self.on_event(at, event, &mut out),
-            Input::ChildError { message } => self.last_error = Some(message),
-            Input::Probe { generation, result } => match (self.wait, result) {
+            Seen::Event(event) => self.on_event(at, event, &mut out),
+            Seen::ChildError { message } => self.last_error = Some(message),
+            Seen::Probe { generation, result } => match (self.wait, result) {
                 (
                     Wait::Ready {
                         generation: g,
@@ -169,7 +169,7 @@ impl Driver {
                 }
                 _ => {}
             },
-            Input::Settled { generation } => {
+            Seen::Settled { generation } => {
                 if let Wait::Ready {
                     generation: g,
                     at: since,
@@ -180,7 +180,7 @@ impl Driver {
                     self.complete(at, &mut out);
                 }
             }
-            Input::ChangeTimedOut { step, after } => {
+            Seen::ChangeTimedOut { step, after } => {
                 if let Wait::Swap {
                     change_seen: false, ..
                 } = self.wait
@@ -194,7 +194,7 @@ impl Driver {
                     self.fail(exit::USAGE, reason, &mut out);
                 }
             }
-            Input::ChildExited { code } => {
+            Seen::ChildExited { code } => {
                 if self.wait == Wait::ShuttingDown {
                     return out;
                 }
@@ -215,7 +215,7 @@ impl Driver {
                 };
                 self.fail(exit_code, reason, &mut out);
             }
-            Input::TimedOut { after } => {
+            Seen::TimedOut { after } => {
                 let reason = format!(
                     "timed out after {} waiting for {}",
                     humantime::format_duration(after),
@@ -223,11 +223,11 @@ impl Driver {
                 );
                 self.fail(exit::TIMEOUT, reason, &mut out);
             }
-            Input::Interrupted { signal, name } => {
+            Seen::Interrupted { signal, name } => {
                 let code = 128u8.saturating_add(signal.clamp(0, 127) as u8);
                 self.fail(code, format!("interrupted by {name}"), &mut out);
             }
-            Input::Abort { code, reason } => self.fail(code, reason, &mut out),
+            Seen::Abort { code, reason } => self.fail(code, reason, &mut out),
         }
         out
     }

@@ -1,17 +1,17 @@
-//! What the session and the driver say to each other: [`Input`] in (the child's events, probe
+//! What the session and the driver say to each other: [`Seen`] in (the child's events, probe
 //! and timer results), [`Do`] out, and [`ReadyBy`], the rule for when a generation counts as
 //! ready. Plain data; no rule lives here.
 
 use std::time::Duration;
 
 use crate::engine::SwapStrategy;
-use crate::smoke::event::Event;
+use crate::smoke::event::ChildEvent;
 
 /// How the run decides that a generation is ready.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReadyBy {
-    /// The configured readiness check (`generation_ready`).
-    Event,
+    /// The configured readiness check (the child's `generation_ready`).
+    Readiness,
     /// No readiness configured: `--check URL` answering 2xx.
     Check,
     /// Neither: still running after a short settle time.
@@ -22,7 +22,7 @@ impl ReadyBy {
     /// The rule: the configured readiness check, else `--check`, else the settle time.
     pub fn choose(configured: bool, has_check: bool) -> ReadyBy {
         match (configured, has_check) {
-            (true, _) => ReadyBy::Event,
+            (true, _) => ReadyBy::Readiness,
             (false, true) => ReadyBy::Check,
             (false, false) => ReadyBy::Settle,
         }
@@ -31,7 +31,7 @@ impl ReadyBy {
     /// For the summary; `None` when it is not known (the configuration did not load).
     pub fn describe(by: Option<ReadyBy>) -> &'static str {
         match by {
-            Some(ReadyBy::Event) => "the configured readiness check",
+            Some(ReadyBy::Readiness) => "the configured readiness check",
             Some(ReadyBy::Check) => "--check answering 2xx (no readiness configured)",
             Some(ReadyBy::Settle) => {
                 "still running after the settle time (no readiness, no --check)"
@@ -43,13 +43,13 @@ impl ReadyBy {
 
 /// Something the session reports back to the driver.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Input {
+pub enum Seen {
     /// The child said `started`: how readiness is decided from now on.
     Begin {
         strategy: SwapStrategy,
         ready_by: ReadyBy,
     },
-    Event(Event),
+    Event(ChildEvent),
     /// The child printed a plain-text error (`hotdev: error: …`), e.g. as it refused to start.
     ChildError {
         message: String,

@@ -2,10 +2,10 @@
 
 use super::*;
 use crate::report::Message;
-use crate::smoke::event::Event;
+use crate::smoke::event::ChildEvent;
 
-fn ev(ts_ms: u64, message: Message) -> Input {
-    Input::Event(Event { ts_ms, message })
+fn ev(ts_ms: u64, message: Message) -> Seen {
+    Seen::Event(ChildEvent { ts_ms, message })
 }
 
 /// A driver for `reloads` reloads whose configuration smoke could read.
@@ -14,7 +14,7 @@ fn driver(reloads: usize, has_check: bool) -> Driver {
 }
 
 fn begin(d: &mut Driver, ready_by: ReadyBy, strategy: SwapStrategy) {
-    let out = d.step(Duration::ZERO, Input::Begin { strategy, ready_by });
+    let out = d.step(Duration::ZERO, Seen::Begin { strategy, ready_by });
     assert_eq!(out, vec![]);
 }
 
@@ -119,7 +119,7 @@ fn build_and_start(d: &mut Driver, t: u64, b: u64, g: u64) -> Vec<Do> {
 #[test]
 fn a_clean_run_with_readiness_and_check_passes_every_step() {
     let mut d = driver(1, true);
-    begin(&mut d, ReadyBy::Event, SwapStrategy::Restart);
+    begin(&mut d, ReadyBy::Readiness, SwapStrategy::Restart);
     assert_eq!(build_and_start(&mut d, 0, 1, 1), vec![]);
     let out = d.step(at(600), ev(600, generation_ready(1, 80)));
     assert_eq!(
@@ -131,7 +131,7 @@ fn a_clean_run_with_readiness_and_check_passes_every_step() {
     );
     let out = d.step(
         at(610),
-        Input::Probe {
+        Seen::Probe {
             generation: 1,
             result: Ok(()),
         },
@@ -150,7 +150,7 @@ fn a_clean_run_with_readiness_and_check_passes_every_step() {
     d.step(at(1600), ev(1600, generation_ready(2, 70)));
     let out = d.step(
         at(1610),
-        Input::Probe {
+        Seen::Probe {
             generation: 2,
             result: Ok(()),
         },
@@ -182,7 +182,7 @@ fn a_failed_build_during_a_reload_fails_that_step_with_3() {
         build_and_start(&mut d, 0, 1, 1),
         vec![Do::Settle { generation: 1 }]
     );
-    d.step(at(1600), Input::Settled { generation: 1 });
+    d.step(at(1600), Seen::Settled { generation: 1 });
     d.step(at(2000), ev(2000, change()));
     d.step(at(2000), ev(2000, build_started(2, 300)));
     let out = d.step(at(2300), ev(2300, build_failed(2, 300, "exit 1")));
@@ -197,7 +197,7 @@ fn a_failed_build_during_a_reload_fails_that_step_with_3() {
 #[test]
 fn a_generation_that_is_not_ready_fails_with_4() {
     let mut d = driver(1, false);
-    begin(&mut d, ReadyBy::Event, SwapStrategy::Restart);
+    begin(&mut d, ReadyBy::Readiness, SwapStrategy::Restart);
     build_and_start(&mut d, 0, 1, 1);
     let out = d.step(
         at(3600),
@@ -215,7 +215,7 @@ fn a_generation_exiting_on_its_own_fails_with_4_but_a_requested_stop_does_not() 
     let mut d = driver(2, false);
     begin(&mut d, ReadyBy::Settle, SwapStrategy::Restart);
     build_and_start(&mut d, 0, 1, 1);
-    d.step(at(1600), Input::Settled { generation: 1 });
+    d.step(at(1600), Seen::Settled { generation: 1 });
     let exited = |g, requested| ev(2100, generation_exited(g, 1, requested));
     assert_eq!(d.step(at(2100), exited(1, true)), vec![]);
     build_and_start(&mut d, 2000, 2, 2);
@@ -243,7 +243,7 @@ fn without_readiness_check_answering_decides_and_its_silence_fails_with_4() {
     assert_eq!(
         d.step(
             at(700),
-            Input::Probe {
+            Seen::Probe {
                 generation: 9,
                 result: Ok(())
             }
@@ -252,7 +252,7 @@ fn without_readiness_check_answering_decides_and_its_silence_fails_with_4() {
     );
     let out = d.step(
         at(30_600),
-        Input::Probe {
+        Seen::Probe {
             generation: 1,
             result: Err("connection refused".into()),
         },
@@ -264,12 +264,12 @@ fn without_readiness_check_answering_decides_and_its_silence_fails_with_4() {
 #[test]
 fn check_failing_after_the_ready_event_fails_with_5() {
     let mut d = driver(0, true);
-    begin(&mut d, ReadyBy::Event, SwapStrategy::Overlap);
+    begin(&mut d, ReadyBy::Readiness, SwapStrategy::Overlap);
     build_and_start(&mut d, 0, 1, 1);
     d.step(at(600), ev(600, generation_ready(1, 80)));
     d.step(
         at(5600),
-        Input::Probe {
+        Seen::Probe {
             generation: 1,
             result: Err("answered 500".into()),
         },
@@ -280,14 +280,14 @@ fn check_failing_after_the_ready_event_fails_with_5() {
 #[test]
 fn a_signal_reload_completes_without_a_new_generation() {
     let mut d = driver(1, false);
-    begin(&mut d, ReadyBy::Event, SwapStrategy::Signal);
+    begin(&mut d, ReadyBy::Readiness, SwapStrategy::Signal);
     build_and_start(&mut d, 0, 1, 1);
     d.step(at(600), ev(600, generation_ready(1, 80)));
     d.step(at(1000), ev(1000, build_started(2, 300)));
     d.step(at(1400), ev(1400, build_ok(2, 400)));
     let out = d.step(at(1405), ev(1405, generation_reloaded(1)));
     assert_eq!(out, vec![Do::Settle { generation: 1 }]);
-    let out = d.step(at(2405), Input::Settled { generation: 1 });
+    let out = d.step(at(2405), Seen::Settled { generation: 1 });
     assert_eq!(out, vec![Do::Report { index: 1 }, Do::Shutdown]);
     assert_eq!(d.steps()[1].swap_ms, Some(5));
 }
@@ -295,7 +295,7 @@ fn a_signal_reload_completes_without_a_new_generation() {
 #[test]
 fn an_overlap_rollback_fails_with_4() {
     let mut d = driver(1, false);
-    begin(&mut d, ReadyBy::Event, SwapStrategy::Overlap);
+    begin(&mut d, ReadyBy::Readiness, SwapStrategy::Overlap);
     build_and_start(&mut d, 0, 1, 1);
     d.step(at(600), ev(600, generation_ready(1, 80)));
     build_and_start(&mut d, 1000, 2, 2);
@@ -309,8 +309,8 @@ fn a_change_the_watcher_never_sees_is_a_usage_error() {
     let mut d = driver(1, false);
     begin(&mut d, ReadyBy::Settle, SwapStrategy::Restart);
     build_and_start(&mut d, 0, 1, 1);
-    d.step(at(1600), Input::Settled { generation: 1 });
-    let timed_out = Input::ChangeTimedOut {
+    d.step(at(1600), Seen::Settled { generation: 1 });
+    let timed_out = Seen::ChangeTimedOut {
         step: 1,
         after: Duration::from_secs(30),
     };
@@ -324,9 +324,9 @@ fn a_seen_change_disarms_the_change_timer() {
     let mut d = driver(1, false);
     begin(&mut d, ReadyBy::Settle, SwapStrategy::Restart);
     build_and_start(&mut d, 0, 1, 1);
-    d.step(at(1600), Input::Settled { generation: 1 });
+    d.step(at(1600), Seen::Settled { generation: 1 });
     d.step(at(1700), ev(1700, change()));
-    let timed_out = Input::ChangeTimedOut {
+    let timed_out = Seen::ChangeTimedOut {
         step: 1,
         after: Duration::from_secs(30),
     };
@@ -336,7 +336,7 @@ fn a_seen_change_disarms_the_change_timer() {
 #[test]
 fn the_child_refusing_to_start_is_a_usage_error() {
     let mut d = driver(3, false);
-    let out = d.step(at(50), Input::ChildExited { code: Some(2) });
+    let out = d.step(at(50), Seen::ChildExited { code: Some(2) });
     assert_eq!(out, vec![Do::Report { index: 0 }, Do::Shutdown]);
     assert_eq!(d.failure().map(|f| f.0), Some(exit::USAGE));
 }
@@ -344,11 +344,11 @@ fn the_child_refusing_to_start_is_a_usage_error() {
 #[test]
 fn the_timeout_says_what_it_waited_for() {
     let mut d = driver(1, false);
-    begin(&mut d, ReadyBy::Event, SwapStrategy::Restart);
+    begin(&mut d, ReadyBy::Readiness, SwapStrategy::Restart);
     d.step(at(10), ev(10, build_started(1, 100)));
     d.step(
         at(600_000),
-        Input::TimedOut {
+        Seen::TimedOut {
             after: Duration::from_secs(600),
         },
     );
@@ -364,7 +364,7 @@ fn the_timeout_says_what_it_waited_for() {
 #[test]
 fn a_spawn_failure_after_a_good_build_fails_with_the_childs_message() {
     let mut d = driver(1, false);
-    begin(&mut d, ReadyBy::Event, SwapStrategy::Restart);
+    begin(&mut d, ReadyBy::Readiness, SwapStrategy::Restart);
     d.step(at(10), ev(10, build_started(1, 100)));
     d.step(at(500), ev(500, build_ok(1, 490)));
     d.step(
@@ -386,7 +386,7 @@ fn later_events_after_a_failure_only_track_process_groups() {
     let mut d = driver(1, false);
     d.step(
         at(50),
-        Input::Interrupted {
+        Seen::Interrupted {
             signal: 2,
             name: "SIGINT".into(),
         },
@@ -404,7 +404,7 @@ fn failed_requests_fail_a_passed_step_with_5_but_keep_an_earlier_reason() {
     build_and_start(&mut d, 0, 1, 1);
     d.step(
         at(700),
-        Input::Probe {
+        Seen::Probe {
             generation: 1,
             result: Ok(()),
         },
@@ -421,7 +421,7 @@ fn failed_requests_fail_a_passed_step_with_5_but_keep_an_earlier_reason() {
     build_and_start(&mut d, 0, 1, 1);
     d.step(
         at(700),
-        Input::Probe {
+        Seen::Probe {
             generation: 1,
             result: Ok(()),
         },
@@ -439,14 +439,14 @@ fn failed_requests_fail_a_passed_step_with_5_but_keep_an_earlier_reason() {
 #[test]
 fn a_refusal_to_start_states_the_childs_own_error() {
     // The closing line of a CI log must say why (a port in use), not "see above".
-    let mut d = Driver::new(3, false, Some(ReadyBy::Event));
+    let mut d = Driver::new(3, false, Some(ReadyBy::Readiness));
     d.step(
         at(40),
-        Input::ChildError {
+        Seen::ChildError {
             message: "cannot listen on 127.0.0.1:8080: address already in use".into(),
         },
     );
-    d.step(at(50), Input::ChildExited { code: Some(2) });
+    d.step(at(50), Seen::ChildExited { code: Some(2) });
     assert_eq!(
         d.failure(),
         Some((
@@ -455,7 +455,7 @@ fn a_refusal_to_start_states_the_childs_own_error() {
         ))
     );
     // The readiness the configuration names, not the settle time nobody configured.
-    assert_eq!(d.ready_by(), Some(ReadyBy::Event));
+    assert_eq!(d.ready_by(), Some(ReadyBy::Readiness));
 }
 
 #[test]
@@ -463,7 +463,7 @@ fn readiness_is_unknown_only_when_smoke_could_not_read_the_configuration() {
     let d = Driver::new(1, false, None);
     assert_eq!(d.ready_by(), None);
     assert!(ReadyBy::describe(None).contains("not known"));
-    assert_eq!(ReadyBy::choose(true, true), ReadyBy::Event);
+    assert_eq!(ReadyBy::choose(true, true), ReadyBy::Readiness);
     assert_eq!(ReadyBy::choose(false, true), ReadyBy::Check);
     assert_eq!(ReadyBy::choose(false, false), ReadyBy::Settle);
 }
@@ -541,7 +541,7 @@ fn after_an_interrupt_the_restore_comes_first_in_the_verdict() {
     assert_eq!(first(&d), "hotdev exited with code 1 when asked to stop");
     d.step(
         at(5),
-        Input::Interrupted {
+        Seen::Interrupted {
             signal: 15,
             name: "SIGTERM".into(),
         },
