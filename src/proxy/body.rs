@@ -115,7 +115,7 @@ impl RetryableBody {
         untouched.then(|| RetryableBody {
             slot: Arc::clone(&self.slot),
             taken: None,
-            hint: self.hint.clone(),
+            hint: self.hint,
             end: self.end,
         })
     }
@@ -154,6 +154,6 @@ impl Body for RetryableBody {
     }
 
     fn size_hint(&self) -> SizeHint {
-        self.hint.clone()
+        self.hint
     }
 }
