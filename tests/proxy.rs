@@ -5,7 +5,7 @@
 
 mod proxy_support;
 
-use std::io::{self, BufReader, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
@@ -81,6 +81,10 @@ fn app(generation: usize) -> Handler {
                 generation.as_bytes(),
             )
             .map(|_| false),
+            "/echo" => {
+                let reply = format!("{} {} ", head.method, generation).into_bytes();
+                respond(reader, "200 OK", &[], &[reply, head.body.clone()].concat())
+            }
             _ => respond(
                 reader,
                 "200 OK",
@@ -301,6 +305,38 @@ fn an_upstream_event_stream_is_not_buffered() {
     assert_eq!(stream.next().expect("second").data, "two");
 }
 
+#[test]
+fn a_request_body_is_streamed_not_buffered() {
+    let (got_first, first_arrived) = mpsc::channel::<Vec<u8>>();
+    let got_first = Arc::new(std::sync::Mutex::new(got_first));
+    let handler: Handler = Arc::new(move |_: &Head, reader: &mut BufReader<TcpStream>| {
+        let mut first = [0u8; 5];
+        reader.read_exact(&mut first)?;
+        let _ = got_first.lock().expect("lock").send(first.to_vec());
+        let mut rest = [0u8; 5];
+        reader.read_exact(&mut rest)?;
+        respond(reader, "200 OK", &[], &[first, rest].concat())
+    });
+    let upstream = Upstream::start(localhost(), handler);
+    let proxy = proxy_to(upstream.addr, Duration::from_secs(5));
+    let mut client = Client::connect(proxy.local_addr());
+    client
+        .send_head(
+            "PUT",
+            "/upload",
+            &[("Content-Length", "10"), ("X-Stream-Body", "1")],
+        )
+        .expect("head");
+    client.write_raw(b"first").expect("first half");
+    let first = first_arrived
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the app reads the first half before the client sends the second");
+    assert_eq!(first, b"first");
+    client.write_raw(b"later").expect("second half");
+    let reply = client.read_reply(false).expect("reply");
+    assert_eq!(reply.text(), "firstlater");
+}
+
 // --- holding ----------------------------------------------------------------------------------
 
 #[test]
@@ -394,6 +430,27 @@ fn after_the_hold_timeout_browsers_get_an_html_502_and_others_text() {
     let refused = client.get("GET", "/", &[]).expect("502");
     assert_eq!(refused.status, 502);
     assert!(started.elapsed() >= hold);
+}
+
+#[test]
+fn a_request_body_reaches_the_app_even_after_refused_connects() {
+    let target = free_addr();
+    let proxy = proxy_to(target, Duration::from_secs(20));
+    let address = proxy.local_addr();
+    let (done, replies) = mpsc::channel();
+    let request = std::thread::spawn(move || {
+        let reply = Client::connect(address).send("POST", "/echo", b"form=1&x=\x00");
+        let _ = done.send(reply.map(|r| (r.status, r.body)));
+    });
+    assert!(replies.recv_timeout(Duration::from_millis(300)).is_err());
+    let _upstream = Upstream::start(target, app(4));
+    let (status, body) = replies
+        .recv_timeout(Duration::from_secs(20))
+        .expect("served")
+        .expect("a reply");
+    assert_eq!(status, 200);
+    assert_eq!(body, b"POST 4 form=1&x=\x00");
+    request.join().expect("request thread");
 }
 
 // --- keep-alive across swaps ------------------------------------------------------------------

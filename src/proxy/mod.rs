@@ -234,19 +234,23 @@ impl ProxyHandle {
     }
 
     /// Shows the overlay with a failed build's output in every connected page (and in pages
-    /// that connect later, until [`ProxyHandle::clear_error`]).
+    /// that connect later, and on the 502 page, until [`ProxyHandle::clear_error`]).
     pub fn build_failed(&self, lines: Vec<String>) {
-        self.shared.set_last_error(Some(lines.clone()));
         self.send(ProxyEvent::BuildFailed(lines));
     }
 
     /// Removes the overlay.
     pub fn clear_error(&self) {
-        self.shared.set_last_error(None);
         self.send(ProxyEvent::Clear);
     }
 
-    fn send(&self, event: ProxyEvent) {
+    /// Any of the above as a value, for a shell that maps an action to an event.
+    pub fn send(&self, event: ProxyEvent) {
+        match &event {
+            ProxyEvent::BuildFailed(lines) => self.shared.set_last_error(Some(lines.clone())),
+            ProxyEvent::Clear => self.shared.set_last_error(None),
+            ProxyEvent::Reload | ProxyEvent::Css(_) => {}
+        }
         // No receiver means no page is connected: nothing to tell.
         let _ = self.shared.events.send(event);
     }

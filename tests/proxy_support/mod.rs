@@ -36,6 +36,8 @@ pub struct Head {
     pub method: String,
     pub path: String,
     pub headers: Vec<(String, String)>,
+    /// The request body (the tests send small ones, by length).
+    pub body: Vec<u8>,
 }
 
 impl Head {
@@ -135,19 +137,18 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> io::Result<Option<Head>> {
     let method = parts.next().unwrap_or_default().to_string();
     let path = parts.next().unwrap_or_default().to_string();
     let headers = read_headers(reader)?;
-    let head = Head {
+    let mut body = Vec::new();
+    // `X-Stream-Body`: the handler reads the body itself, as it arrives.
+    let streamed = header(&headers, "x-stream-body").is_some();
+    if !streamed && let Some(n) = header(&headers, "content-length").and_then(|v| v.parse().ok()) {
+        reader.by_ref().take(n).read_to_end(&mut body)?;
+    }
+    Ok(Some(Head {
         method,
         path,
         headers,
-    };
-    // Request bodies are drained by length (the tests send none chunked).
-    if let Some(n) = head
-        .header("content-length")
-        .and_then(|v| v.parse::<u64>().ok())
-    {
-        io::copy(&mut reader.by_ref().take(n), &mut io::sink())?;
-    }
-    Ok(Some(head))
+        body,
+    }))
 }
 
 fn read_headers(reader: &mut impl BufRead) -> io::Result<Vec<(String, String)>> {
@@ -240,6 +241,19 @@ impl Client {
             .get_ref()
             .set_read_timeout(Some(timeout))
             .expect("read timeout");
+    }
+
+    /// A request with a body sent by length.
+    pub fn send(&mut self, method: &str, path: &str, body: &[u8]) -> io::Result<Reply> {
+        let length = body.len().to_string();
+        self.send_head(method, path, &[("Content-Length", &length)])?;
+        self.write_raw(body)?;
+        self.read_reply(false)
+    }
+
+    /// The connection's reader, for a handler-like test that streams.
+    pub fn reader(&mut self) -> &mut BufReader<TcpStream> {
+        &mut self.reader
     }
 
     /// A request with no body; `headers` come after Host.
