@@ -283,6 +283,12 @@ mod tests {
     }
 
     #[test]
+    fn the_handle_can_go_to_any_thread() {
+        fn shareable<T: Clone + Send + Sync + 'static>() {}
+        shareable::<ProxyHandle>();
+    }
+
+    #[test]
     fn dropping_the_proxy_frees_its_port() {
         let target: SocketAddr = "127.0.0.1:9".parse().expect("addr");
         let proxy = Proxy::start(ProxyConfig::new(
