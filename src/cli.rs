@@ -114,7 +114,7 @@ pub struct Cli {
 
     /// Human status lines or one JSON object per event.
     #[arg(long, value_enum, value_name = "FORMAT")]
-    pub log_format: Option<LogFormatArg>,
+    pub log_format: Option<crate::report::LogFormat>,
 
     /// Print only errors and the app's own output.
     #[arg(short, long, conflicts_with = "verbose")]
@@ -183,15 +183,6 @@ pub enum ConfigFormatArg {
     /// TOML with a `# from …` comment on every value.
     Toml,
     /// One JSON object: every key with its value and source.
-    Json,
-}
-
-/// `--log-format`
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormatArg {
-    /// Styled status lines on stderr.
-    Human,
-    /// One JSON object per event on stderr.
     Json,
 }
 

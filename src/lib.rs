@@ -75,7 +75,7 @@ fn run_cli(cli: Cli) -> u8 {
 fn serve(cli: &Cli, cwd: &Path) -> Result<u8, Error> {
     let config = config::load(cli, cwd)?;
     if config.file.is_none()
-        && config.output.format == config::LogFormat::Human
+        && config.output.format == report::LogFormat::Human
         && let Some(air) = init::air::find(&config.root)
     {
         let name = air

@@ -25,11 +25,11 @@ use nix::sys::signal::Signal;
 
 use crate::engine::{RestartPolicy, SwapStrategy};
 // The parameter types of the modules below, which own them; config assembles them.
-pub use crate::process::{CommandSpec, Program};
-pub use crate::ready::Readiness;
-pub use crate::report::{LogFormat, OutputConfig, Verbosity};
-pub use crate::sockets::{ListenAddress, ListenSpec};
-pub use crate::watch::WatchConfig;
+use crate::process::CommandSpec;
+use crate::ready::Readiness;
+use crate::report::OutputConfig;
+use crate::sockets::ListenSpec;
+use crate::watch::WatchConfig;
 
 /// The file name hotdev looks for in the working directory and its ancestors.
 pub const FILE_NAME: &str = ".hotdev.toml";

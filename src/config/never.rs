@@ -5,7 +5,9 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use super::{BuildConfig, Program};
+use super::BuildConfig;
+
+use crate::process::Program;
 
 /// hotdev's own directory under the root (state, sockets).
 pub const OWN_DIR: &str = ".hotdev";
@@ -122,7 +124,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::config::CommandSpec;
+    use crate::process::CommandSpec;
 
     fn build(line: &str) -> BuildConfig {
         BuildConfig {

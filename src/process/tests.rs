@@ -14,9 +14,9 @@ use nix::sys::stat::fstat;
 use nix::unistd::getpgid;
 
 use super::*;
-use crate::config::{ListenAddress, ListenSpec};
 use crate::engine::ExitStatus;
 use crate::ready::testing::wait_until;
+use crate::sockets::{ListenAddress, ListenSpec};
 
 const DEADLINE: Duration = Duration::from_secs(20);
 

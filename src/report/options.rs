@@ -1,10 +1,13 @@
 //! How hotdev's own lines are shown: the format, how much, and the terminal extras. Assembled
 //! by `config` from the flags.
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// `--log-format`: how hotdev's own lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum LogFormat {
+    /// Styled status lines on stderr.
     #[default]
     Human,
+    /// One JSON object per event on stderr.
     Json,
 }
 

@@ -120,7 +120,7 @@ proptest! {
         extensions in prop::collection::vec("[.a-zA-Z]{0,4}", 0..3),
     ) {
         let dir = TempDir::new().expect("temp dir");
-        let watch = crate::config::WatchConfig {
+        let watch = crate::watch::WatchConfig {
             paths: vec![dir.path().to_path_buf()],
             extensions,
             ignore,

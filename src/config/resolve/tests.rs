@@ -8,6 +8,9 @@ use nix::sys::signal::Signal;
 use tempfile::TempDir;
 
 use super::*;
+use crate::engine::SwapStrategy;
+use crate::process::Program;
+use crate::sockets::ListenAddress;
 
 /// A project directory, and a PATH of fake programs outside it.
 struct Project {

@@ -1,3 +1,4 @@
+use super::watch_keys::regex_as_glob;
 use super::*;
 
 const EVERY_KEY: &str = include_str!("../../../fixtures/air/every-key.toml");

@@ -1,6 +1,8 @@
 //! The driver's rules, fed with event sequences as the child writes them.
 
 use super::*;
+use crate::report::Message;
+use crate::smoke::event::Event;
 
 fn ev(ts_ms: u64, message: Message) -> Input {
     Input::Event(Event { ts_ms, message })
