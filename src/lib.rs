@@ -17,6 +17,7 @@ pub mod init;
 pub mod keys;
 pub mod manpage;
 pub mod process;
+pub mod proxy;
 pub mod ready;
 pub mod report;
 pub mod shell;
