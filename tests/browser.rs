@@ -8,6 +8,7 @@ mod support;
 
 use std::net::SocketAddr;
 use std::process::Command;
+use std::time::Instant;
 
 use browser_support::{Browser, Group, Page};
 use nix::sys::signal::Signal;
@@ -92,16 +93,22 @@ fn chromium_sees_a_css_swap_without_navigation_a_template_edit_on_reload_and_its
 }
 
 fn css_template_and_error_page() -> Result<(), String> {
+    let started = Instant::now();
+    // What the page showed at each step, with the time since the start (`--nocapture`).
+    macro_rules! note {
+        ($($arg:tt)*) => { eprintln!("[{:>5.2}s] {}", started.elapsed().as_secs_f32(), format!($($arg)*)) };
+    }
     let mut app = App::start()?;
+    note!("0. go-web built and serving on {}", app.addr);
     let mut browser = Browser::launch()?;
-    eprintln!("browser: {}", browser.version());
+    note!("0. {} launched", browser.version());
     let mut page = browser.page()?;
 
     // 1. The page as served.
     let first = page.navigate(&app.url())?;
     let version = text(&mut page, "#version")?;
     let background = page.eval(BACKGROUND)?;
-    eprintln!("1. opened {first:?}: #version {version:?}, background {background}");
+    note!("1. opened {first:?}: #version {version:?}, background {background}");
     check(version == "v1", "#version is v1", &version)?;
     check(background == WHITE, "a white background", &background)?;
     check(!first.error_page, "the first load is no error page", &first)?;
@@ -116,7 +123,7 @@ fn css_template_and_error_page() -> Result<(), String> {
     let marker = page.eval("window.marker ?? null")?;
     let typed = page.eval("document.querySelector('#name').value")?;
     let after = page.navigations()?.len();
-    eprintln!(
+    note!(
         "2. swapped the stylesheet to {href}: background {swapped}, window.marker {marker}, \
          #name {typed}, navigations {before} -> {after}"
     );
@@ -145,7 +152,7 @@ fn css_template_and_error_page() -> Result<(), String> {
     let navigations = page.navigations()?.len();
     let errors = page.error_pages()?;
     let console = page.console_errors()?;
-    eprintln!(
+    note!(
         "3. reloaded {reloaded:?}: #message {message:?}, window.marker {marker}, \
          navigations {navigations}, error pages {errors:?}, console errors {console:?}"
     );
@@ -168,19 +175,22 @@ fn css_template_and_error_page() -> Result<(), String> {
     )?;
 
     // 4. The app is gone: a reload shows Chromium's error page, and the harness says so.
+    // SIGKILL, as a crash: on SIGTERM go-web's graceful shutdown took 5 s here, waiting on
+    // Chromium's open connections (net/http treats one that never sent a request as idle only
+    // once it is 5 s old, and Chromium preconnects).
     app.group
-        .signal_and_wait(Signal::SIGTERM, SHORT)
+        .signal_and_wait(Signal::SIGKILL, SHORT)
         .map_err(|e| format!("stop the app: {e}"))?;
     let gone = page.reload()?;
     let errors = page.error_pages()?;
-    eprintln!("4. stopped the app, reloaded {gone:?}: error pages {errors:?}");
+    note!("4. stopped the app, reloaded {gone:?}: error pages {errors:?}");
     check(gone.error_page, "the reload shows the error page", &gone)?;
     check(!errors.is_empty(), "error_pages() reports it", &errors)?;
 
     // 5. Console errors are seen (the proxy tests will check that there are none).
     page.eval("console.error('probe', 42)")?;
     let console = page.console_errors()?;
-    eprintln!("5. console errors after a console.error probe: {console:?}");
+    note!("5. console errors after a console.error probe: {console:?}");
     let probe = ["console.error: probe 42"];
     check(console == probe, "console_errors() has the probe", &console)?;
 
@@ -192,7 +202,7 @@ fn css_template_and_error_page() -> Result<(), String> {
     support::wait_until(SHORT, "chromium's processes to end", || {
         !process_group_alive(pgid) && !processes.iter().any(|pid| pid_alive(*pid))
     })?;
-    eprintln!(
+    note!(
         "6. dropped the browser: its {} processes are gone",
         processes.len()
     );
