@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::process::Command;
 use std::time::Instant;
 
-use browser_support::{Browser, Group, Page};
+use browser_support::{Browser, Group};
 use nix::sys::signal::Signal;
 use support::{
     Fixture, SHORT, free_port, pid_alive, process_group_alive, require_go, scrub_env, wait_body,
@@ -18,9 +18,10 @@ use support::{
 
 /// The go-web app built from a fixture copy and running on a free loopback port.
 struct App {
-    fixture: Fixture,
-    addr: SocketAddr,
+    /// First, so that the app is killed before its directory is removed.
     group: Group,
+    addr: SocketAddr,
+    fixture: Fixture,
 }
 
 impl App {
@@ -50,9 +51,9 @@ impl App {
         wait_body(addr, "/version", "v1", SHORT)
             .map_err(|e| format!("{e}; app output:\n{}", group.log_tail(20)))?;
         Ok(App {
-            fixture,
-            addr,
             group,
+            addr,
+            fixture,
         })
     }
 
@@ -75,16 +76,6 @@ const BACKGROUND: &str = "getComputedStyle(document.body).backgroundColor";
 const WHITE: &str = "rgb(255, 255, 255)";
 const GREEN: &str = "rgb(0, 128, 0)";
 
-fn text(page: &mut Page, selector: &str) -> Result<String, String> {
-    let js = format!("document.querySelector({selector:?})?.textContent ?? null");
-    Ok(page
-        .eval(&js)?
-        .as_str()
-        .unwrap_or("<none>")
-        .trim()
-        .to_string())
-}
-
 #[test]
 fn chromium_sees_a_css_swap_without_navigation_a_template_edit_on_reload_and_its_error_page() {
     if let Err(e) = css_template_and_error_page() {
@@ -96,7 +87,9 @@ fn css_template_and_error_page() -> Result<(), String> {
     let started = Instant::now();
     // What the page showed at each step, with the time since the start (`--nocapture`).
     macro_rules! note {
-        ($($arg:tt)*) => { eprintln!("[{:>5.2}s] {}", started.elapsed().as_secs_f32(), format!($($arg)*)) };
+        ($($arg:tt)*) => {
+            eprintln!("[{:>5.2}s] {}", started.elapsed().as_secs_f32(), format!($($arg)*))
+        };
     }
     let mut app = App::start()?;
     note!("0. go-web built and serving on {}", app.addr);
@@ -106,7 +99,7 @@ fn css_template_and_error_page() -> Result<(), String> {
 
     // 1. The page as served.
     let first = page.navigate(&app.url())?;
-    let version = text(&mut page, "#version")?;
+    let version = page.text("#version")?;
     let background = page.eval(BACKGROUND)?;
     note!("1. opened {first:?}: #version {version:?}, background {background}");
     check(version == "v1", "#version is v1", &version)?;
@@ -147,7 +140,7 @@ fn css_template_and_error_page() -> Result<(), String> {
         edited,
     );
     let reloaded = page.reload()?;
-    let message = text(&mut page, "#message")?;
+    let message = page.text("#message")?;
     let marker = page.eval("window.marker ?? null")?;
     let navigations = page.navigations()?.len();
     let errors = page.error_pages()?;

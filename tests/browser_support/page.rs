@@ -71,6 +71,17 @@ impl Page {
             .unwrap_or(Value::Null))
     }
 
+    /// The trimmed text of the first element matching the CSS `selector`; Err when there is
+    /// none (or the page has no document right now).
+    pub fn text(&mut self, selector: &str) -> Result<String, String> {
+        let selector = Value::from(selector);
+        let js = format!("document.querySelector({selector})?.textContent ?? null");
+        match self.eval(&js)? {
+            Value::String(text) => Ok(text.trim().to_string()),
+            _ => Err(format!("no element matches {selector} on the page")),
+        }
+    }
+
     /// Evaluates `condition` every few milliseconds until it is truthy, at most `timeout`:
     /// Ok with its value, or Err naming `what` and the last value (or error) seen. Errors count
     /// as "not yet": the page may be between documents.
