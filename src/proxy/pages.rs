@@ -6,6 +6,7 @@ use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderMap, HeaderValue};
 use hyper::{Response, StatusCode};
 
 use super::body::{ProxyBody, full};
+use crate::report::text::escape_markup as escape;
 
 /// The embedded live-reload client.
 pub const CLIENT_JS: &str = include_str!("client.js");
@@ -87,22 +88,6 @@ pub fn client_js() -> Response<ProxyBody> {
     );
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
-}
-
-/// HTML-escapes text.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use super::driver::Outcome;
 use super::summary::Run;
+use crate::report::text::escape_markup as escape;
 
 pub fn render(run: &Run) -> String {
     let failures = run
@@ -63,30 +64,6 @@ pub fn render(run: &Run) -> String {
         }
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
-    out
-}
-
-/// Escapes text for XML attributes and content. Characters XML 1.0 cannot carry at all (most
-/// C0 controls, e.g. the ESC of colour codes in app output) become `\u{…}` text.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            '\t' | '\r' => {
-                let _ = write!(out, "&#{};", c as u32);
-            }
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
     out
 }
 
