@@ -4,6 +4,7 @@
 //! responses or conditions, under deadlines.
 
 mod proxy_support;
+mod support;
 
 use std::io::{self, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -493,7 +494,8 @@ fn a_keep_alive_client_loses_nothing_over_twenty_upstream_restarts() {
             Duration::from_secs(20),
             "the client to reach the app",
             || latest.load(Ordering::SeqCst) == generation - 1 || client.is_finished(),
-        );
+        )
+        .unwrap();
         assert!(!client.is_finished(), "the client stopped early");
         // Every other swap as the shell does it (unavailable, restart, serving); the rest with
         // no word from the shell, so the proxy only sees refused connections.
@@ -509,7 +511,8 @@ fn a_keep_alive_client_loses_nothing_over_twenty_upstream_restarts() {
     }
     wait_until(Duration::from_secs(20), "the last generation", || {
         latest.load(Ordering::SeqCst) == 20 || client.is_finished()
-    });
+    })
+    .unwrap();
     stop.store(true, Ordering::SeqCst);
     let (served, failed) = client.join().expect("client thread");
     assert!(

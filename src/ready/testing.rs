@@ -48,8 +48,17 @@ pub fn wait_until(
     Ok(())
 }
 
-/// A port nothing listens on right now (bind 127.0.0.1:0, read it, drop the socket).
+/// A port nothing listens on right now (bind 127.0.0.1:0, read it, drop the socket), never one
+/// handed out before in this test binary: tests run side by side must not share a port.
 pub fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    listener.local_addr().expect("local address").port()
+    static GIVEN: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    loop {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let port = listener.local_addr().expect("local address").port();
+        let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+        if given.insert(port) {
+            return port;
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! Helpers for tests/proxy.rs: a tiny HTTP/1.1 upstream on a std `TcpListener` that can be
 //! stopped and started again on the same port (as a swap does), a keep-alive client over a
-//! plain `TcpStream`, an SSE reader, and `wait_until`. Everything stops on drop, so a failing
+//! plain `TcpStream`, and an SSE reader. Everything stops on drop, so a failing
 //! test leaves no thread serving; every read has a timeout, so a hang becomes a failure.
 
 #![allow(dead_code)]
@@ -10,25 +10,13 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How long any single read may block before the test fails.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// Polls `condition` until it holds or the deadline passes.
-pub fn wait_until(timeout: Duration, what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !condition() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-/// A port nobody listens on right now (bound, then released).
-pub fn free_addr() -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    listener.local_addr().expect("local addr")
-}
+// Free ports and waits: the shared harness's (`tests/support`).
+pub use crate::support::{free_addr, wait_until};
 
 /// A request head as the upstream read it.
 #[derive(Debug, Clone)]

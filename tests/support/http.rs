@@ -9,13 +9,24 @@ use hotdev::http::{self, Take};
 
 use super::wait_until;
 
-/// A port that was free a moment ago (bind 127.0.0.1:0, read it, drop the socket).
+/// A port that was free a moment ago (bind 127.0.0.1:0, read it, drop the socket), and never
+/// one this test binary handed out before: the kernel may give a just-released port again, and
+/// two tests running side by side must not share one (two delve tests did: one attached to the
+/// other's debugger).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind 127.0.0.1:0")
-        .local_addr()
-        .unwrap()
-        .port()
+    static GIVEN: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .expect("bind 127.0.0.1:0")
+            .local_addr()
+            .expect("local address")
+            .port();
+        let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+        if given.insert(port) {
+            return port;
+        }
+    }
 }
 
 /// `127.0.0.1:<a free port>`.
