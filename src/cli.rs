@@ -112,6 +112,11 @@ pub struct Cli {
     #[arg(long, value_name = "ADDR")]
     pub listen: Vec<String>,
 
+    /// Serve the browser dev proxy on ADDR (e.g. 3000): live reload once the new version is
+    /// ready, build errors in the page. Forwards to [proxy] target or the first listen address.
+    #[arg(long, value_name = "ADDR")]
+    pub proxy: Option<String>,
+
     /// Human status lines or one JSON object per event.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub log_format: Option<crate::report::LogFormat>,

@@ -7,6 +7,7 @@ use std::fmt;
 use crate::config::ConfigError;
 use crate::exit;
 use crate::filter::FilterError;
+use crate::proxy::ProxyError;
 use crate::sockets::SocketError;
 use crate::watch::WatchError;
 
@@ -17,6 +18,8 @@ pub enum Error {
     Config(ConfigError),
     /// A `[[listen]]` address that cannot be bound (e.g. in use).
     Listen(SocketError),
+    /// The dev proxy cannot start (e.g. its address is in use).
+    Proxy(ProxyError),
     /// A watch glob or ignore rule that does not compile.
     Filter(FilterError),
     /// The watcher could not start (e.g. the inotify limits).
@@ -43,6 +46,8 @@ impl Error {
     pub fn code(&self) -> u8 {
         match self {
             Error::Config(_) | Error::Listen(_) | Error::Filter(_) | Error::Usage(_) => exit::USAGE,
+            Error::Proxy(ProxyError::Bind { .. }) => exit::USAGE,
+            Error::Proxy(ProxyError::Start(_)) => exit::FAILURE,
             Error::Watch(_) | Error::Runtime(_) => exit::FAILURE,
         }
     }
@@ -54,6 +59,7 @@ impl fmt::Display for Error {
             Error::Config(e) => e.fmt(f),
             Error::Listen(e) => e.fmt(f),
             Error::Filter(e) => e.fmt(f),
+            Error::Proxy(e) => e.fmt(f),
             Error::Watch(e) => e.fmt(f),
             Error::Usage(m) | Error::Runtime(m) => f.write_str(m),
         }
@@ -69,6 +75,12 @@ impl From<ConfigError> for Error {
 impl From<SocketError> for Error {
     fn from(e: SocketError) -> Error {
         Error::Listen(e)
+    }
+}
+
+impl From<ProxyError> for Error {
+    fn from(e: ProxyError) -> Error {
+        Error::Proxy(e)
     }
 }
 

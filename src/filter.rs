@@ -66,6 +66,8 @@ pub struct Filter {
     /// What `include` and `ignore` globs are relative to.
     root: PathBuf,
     include: GlobSet,
+    /// `reload_only` (`[proxy]`): files whose change reloads the browser and builds nothing.
+    assets: GlobSet,
     /// Literal directory prefixes of the `include` globs: directories on the way to them are
     /// entered even when ignored. `None` when some include glob can match anywhere.
     include_prefixes: Option<Vec<PathBuf>>,
@@ -83,7 +85,15 @@ impl Filter {
     /// Compiles the globs and reads every ignore file under `cfg.paths` (and in their parents
     /// up to the enclosing git work tree). `root` is what the globs are relative to.
     pub fn new(cfg: &WatchConfig, root: &Path) -> Result<Filter, FilterError> {
-        let include = glob_set(&cfg.include, "watch.include")?;
+        // `reload_only` files count whatever the other rules say, as `include` ones do.
+        let included: Vec<String> = cfg
+            .include
+            .iter()
+            .chain(&cfg.reload_only)
+            .cloned()
+            .collect();
+        let include = glob_set(&included, "watch.include")?;
+        let assets = glob_set(&cfg.reload_only, "proxy.reload_only")?;
         let ignore = glob_set(&cfg.ignore, "watch.ignore")?;
         let dir_globs: Vec<String> = cfg
             .ignore
@@ -92,8 +102,7 @@ impl Filter {
             .filter(|g| !g.is_empty())
             .collect();
         let ignore_dirs = glob_set(&dir_globs, "watch.ignore")?;
-        let include_prefixes = cfg
-            .include
+        let include_prefixes = included
             .iter()
             .map(|g| literal_prefix(g))
             .collect::<Option<Vec<_>>>();
@@ -102,6 +111,7 @@ impl Filter {
             cfg: cfg.clone(),
             root: root.to_path_buf(),
             include,
+            assets,
             include_prefixes,
             ignore,
             ignore_dirs,
@@ -164,6 +174,12 @@ impl Filter {
                 .iter()
                 .any(|x| x.eq_ignore_ascii_case(e))
         })
+    }
+
+    /// Whether `path`, a file that [`Filter::accepts`], is one whose change only reloads the
+    /// browser (`[proxy] reload_only`).
+    pub fn is_asset(&self, path: &Path) -> bool {
+        self.assets.is_match(self.relative(path))
     }
 
     /// Whether `dir` should be watched and descended into: not when nothing below it can

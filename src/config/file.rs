@@ -27,6 +27,8 @@ pub struct FileConfig {
     /// Sockets hotdev binds once and hands to every generation (`[[listen]]`).
     #[serde(default)]
     pub listen: Vec<ListenFile>,
+    /// The browser dev proxy: live reload, build errors in the page, CSS hot swap.
+    pub proxy: Option<ProxyFile>,
 }
 
 /// `[watch]`
@@ -113,6 +115,25 @@ pub struct ListenFile {
     pub address: String,
     /// The name the app sees in `LISTEN_FDNAMES`. Default `"unknown"`, as systemd's.
     pub name: Option<String>,
+}
+
+/// `[proxy]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProxyFile {
+    /// Where the browser connects: `"127.0.0.1:3000"`, `"3000"` or `":3000"` (127.0.0.1).
+    /// Required (or `--proxy`).
+    pub address: Option<String>,
+    /// The app's address. Default: the first `[[listen]]` address; required when the app
+    /// binds its own port.
+    pub target: Option<String>,
+    /// Globs (relative to this file) of files whose change reloads the browser with no build
+    /// or restart, e.g. `"templates/**"`; CSS files among them are swapped in place. Watched
+    /// whatever `watch.extensions` and the ignore rules say.
+    pub reload_only: Option<Vec<String>>,
+    /// How long a request waits while no generation can serve it, before a 502. Default
+    /// `"10s"`.
+    pub hold_timeout: Option<String>,
 }
 
 /// `run.ready`: an inline table with exactly one key.

@@ -26,6 +26,7 @@ use nix::sys::signal::Signal;
 use crate::engine::{RestartPolicy, SwapStrategy};
 // The parameter types of the modules below, which own them; config assembles them.
 use crate::process::CommandSpec;
+use crate::proxy::ProxyConfig;
 use crate::ready::Readiness;
 use crate::report::OutputConfig;
 use crate::sockets::ListenSpec;
@@ -48,6 +49,8 @@ pub struct Config {
     pub run: RunConfig,
     /// Pre-bound listeners, in config order (fds 3, 4, … in every generation).
     pub listen: Vec<ListenSpec>,
+    /// The browser dev proxy (`[proxy]`, `--proxy`), if any.
+    pub proxy: Option<ProxyConfig>,
     pub output: OutputConfig,
 }
 

@@ -317,7 +317,7 @@ mod tests {
     fn unknown_top_level_table_lists_the_valid_ones() {
         assert_eq!(
             error("[server]\nx = 1\n"),
-            ".hotdev.toml:1:2: unknown key `server` at the top level (key `server`)\n  hint: valid here: `watch`, `build`, `run`, `listen`"
+            ".hotdev.toml:1:2: unknown key `server` at the top level (key `server`)\n  hint: valid here: `watch`, `build`, `run`, `listen`, `proxy`"
         );
     }
 

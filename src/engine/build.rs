@@ -123,7 +123,8 @@ impl Engine {
         out.push(Action::Report(Note::BuildFailedKeeping {
             build,
             serving: self.serving,
-            failure,
+            failure: failure.clone(),
         }));
+        self.pages_show(Page::BuildFailed { build, failure }, out);
     }
 }

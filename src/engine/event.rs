@@ -15,6 +15,9 @@ pub type GenId = u64;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ChangeSet {
     pub paths: Vec<PathBuf>,
+    /// Changed files under `[proxy] reload_only`: the browser reloads (or swaps the CSS),
+    /// nothing builds or restarts.
+    pub assets: Vec<PathBuf>,
     /// The OS dropped events (queue overflow): something changed, the list is incomplete.
     pub overflow: bool,
     /// The burst has paused (speculative builds) but its debounce has not run out: more may
@@ -217,10 +220,53 @@ pub enum Action {
     /// Read the configuration again: hotdev's own files (`changed`) changed. The answer is
     /// [`Event::Reconfigured`] or [`Event::ReconfigureFailed`], fed back before anything else.
     Reconfigure { changed: Vec<PathBuf> },
+    /// The dev proxy: whether requests may reach the app now (only with a proxy).
+    Gate(Gate),
+    /// The dev proxy: tell every open page (only with a proxy).
+    Page(Page),
     /// Tell the user about a decision.
     Report(Note),
     /// Everything has stopped: exit.
     Exit,
+}
+
+/// Whether the dev proxy lets requests through to the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gate {
+    /// A generation serves: forward at once.
+    Open,
+    /// No generation can take a request (the restart gap, a crash, not up yet): hold them.
+    Hold,
+}
+
+/// What every page open through the dev proxy is told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Page {
+    /// Reload: a new generation is ready, or a `reload_only` file changed.
+    Reload,
+    /// Swap these `reload_only` stylesheets in place, with no navigation.
+    Css(Vec<PathBuf>),
+    /// Show the overlay: this build failed, and the old generation (if any) still serves.
+    BuildFailed {
+        build: BuildId,
+        failure: BuildFailure,
+    },
+    /// Show the overlay: this generation crashed or did not become ready, with its last output.
+    GenerationFailed {
+        generation: GenId,
+        failure: GenerationFailure,
+    },
+    /// Remove the overlay.
+    Clear,
+}
+
+/// How a generation failed, for the overlay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GenerationFailure {
+    /// It exited on its own (`None`: it could not be started at all).
+    Exited(Option<ExitStatus>),
+    /// It did not pass its readiness check.
+    NotReady(NotReady),
 }
 
 /// Decisions worth a line of output. Effects (spawned, exited, timings) are reported by the
@@ -305,11 +351,14 @@ pub struct Settings {
     /// killed.
     pub stop_timeout: Duration,
     pub own_files: OwnFiles,
+    /// A dev proxy runs: the engine tells it when to hold requests and what pages see.
+    pub proxy: bool,
 }
 
 impl Settings {
     /// Settings for a build step (or none) and a strategy, with every other value at its
-    /// default: no restart policy, no build timeout, a 5 s stop timeout, no own files.
+    /// default: no restart policy, no build timeout, a 5 s stop timeout, no own files, no
+    /// proxy.
     pub fn new(has_build: bool, strategy: SwapStrategy) -> Settings {
         Settings {
             has_build,
@@ -318,6 +367,7 @@ impl Settings {
             build_timeout: None,
             stop_timeout: Duration::from_secs(5),
             own_files: OwnFiles::default(),
+            proxy: false,
         }
     }
 }

@@ -10,6 +10,8 @@ impl Engine {
         match (self.settings.strategy, previous) {
             (SwapStrategy::Signal, Some(generation)) => {
                 out.push(Action::ReloadGeneration { generation });
+                // No readiness check follows a reload signal: the pages reload now.
+                self.pages_up(true, out);
             }
             (SwapStrategy::Overlap, Some(_)) => {
                 // A candidate still starting is stale now: the newer build replaces it.
@@ -22,6 +24,7 @@ impl Engine {
             }
             (SwapStrategy::Restart, Some(old)) => {
                 self.serving = None;
+                self.pages_hold(out);
                 self.stop(old, out);
                 self.queued = Some(Replacing(previous));
             }
@@ -106,9 +109,30 @@ impl Engine {
                 failed: generation,
                 kept: self.serving,
             }));
+            if !asked {
+                let failure = GenerationFailure::Exited(status);
+                self.pages_show(
+                    Page::GenerationFailed {
+                        generation,
+                        failure,
+                    },
+                    out,
+                );
+            }
         } else if was_serving {
             if let (false, Some(status)) = (asked, status) {
                 out.push(Action::Report(Note::ExitedOnItsOwn { generation, status }));
+            }
+            self.pages_hold(out);
+            if !asked {
+                let failure = GenerationFailure::Exited(status);
+                self.pages_show(
+                    Page::GenerationFailed {
+                        generation,
+                        failure,
+                    },
+                    out,
+                );
             }
             let again = match (self.settings.restart, status) {
                 (_, _) if asked => false,

@@ -4,6 +4,7 @@
 //! actions, timers included (the engine arms and cancels every one of them). Every rule of
 //! DESIGN.md §1 and §3, and of a config reload, lives here and is unit-tested in `tests.rs`.
 
+mod browser;
 mod build;
 mod event;
 mod generation;
@@ -109,6 +110,7 @@ pub struct Engine {
     pending_restart: Option<u64>,
     timers: BTreeSet<Timer>,
     reload: Option<PendingReload>,
+    pages: browser::Pages,
 }
 
 /// The generation a queued start replaces, if any.
@@ -135,6 +137,7 @@ impl Engine {
             pending_restart: None,
             timers: BTreeSet::new(),
             reload: None,
+            pages: browser::Pages::START,
         }
     }
 
@@ -213,19 +216,46 @@ impl Engine {
                     if let Some(old) = self.serving.replace(generation) {
                         self.stop(old, out);
                     }
+                    self.pages_up(true, out);
+                } else if self.serving == Some(generation) {
+                    self.pages_up(true, out);
                 }
             }
             Event::NotReady { generation, reason } => {
                 if self.candidate == Some(generation) {
                     self.candidate = None;
-                    out.push(Action::Report(Note::NotReady { generation, reason }));
+                    out.push(Action::Report(Note::NotReady {
+                        generation,
+                        reason: reason.clone(),
+                    }));
                     self.stop(generation, out);
                     out.push(Action::Report(Note::RolledBack {
                         failed: generation,
                         kept: self.serving,
                     }));
+                    let failure = GenerationFailure::NotReady(reason);
+                    self.pages_show(
+                        Page::GenerationFailed {
+                            generation,
+                            failure,
+                        },
+                        out,
+                    );
                 } else if self.serving == Some(generation) {
-                    out.push(Action::Report(Note::NotReady { generation, reason }));
+                    out.push(Action::Report(Note::NotReady {
+                        generation,
+                        reason: reason.clone(),
+                    }));
+                    // It runs under restart all the same: let requests try it.
+                    self.pages_up(false, out);
+                    let failure = GenerationFailure::NotReady(reason);
+                    self.pages_show(
+                        Page::GenerationFailed {
+                            generation,
+                            failure,
+                        },
+                        out,
+                    );
                 }
             }
             Event::StopTimedOut { generation } => self.stop_timed_out(generation, out),
@@ -274,6 +304,7 @@ impl Engine {
 
     fn shutdown(&mut self, out: &mut Vec<Action>) {
         self.phase = Phase::ShuttingDown;
+        self.pages_hold(out);
         self.cancel_restart(out);
         self.reload = None;
         match std::mem::replace(&mut self.build, Build::Idle) {

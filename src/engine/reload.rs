@@ -17,8 +17,18 @@ impl Engine {
         match rest {
             Some(Event::Changed(changes)) => {
                 out.push(Action::Report(Note::Change(changes.clone())));
-                if !self.missed_while_paused() {
-                    self.build_or_swap(changes, out);
+                let (assets, rest) = browser::split_assets(changes);
+                match rest {
+                    // Paused: nothing starts, and a build is owed on resume.
+                    Some(Event::Changed(_)) if self.missed_while_paused() => {}
+                    _ if self.watching != Watching::Active => {}
+                    // The reload once the new generation is ready covers the assets.
+                    Some(Event::Changed(changes)) => self.build_or_swap(changes, out),
+                    Some(other) => {
+                        self.pages_assets(assets, out);
+                        self.handle(other, out);
+                    }
+                    None => self.pages_assets(assets, out),
                 }
             }
             Some(other) => self.handle(other, out),

@@ -17,6 +17,7 @@
     // Another id: hotdev itself restarted while this page was open.
     if (instance !== null && hello.id !== instance) location.reload();
     instance = hello.id;
+    document.documentElement.setAttribute("data-hotdev", "connected");
   });
 
   source.addEventListener("reload", function () { location.reload(); });
@@ -85,7 +86,8 @@
     close.onclick = clear;
     var title = document.createElement("div");
     title.style.cssText = "color:#ff6188;font-weight:bold;margin-bottom:12px";
-    title.textContent = "hotdev: build failed — the page shows the last good version";
+    title.textContent = "hotdev: " + ((data(event) || {}).title ||
+      "build failed — the page shows the last good version");
     box.append(close, title);
     lines.forEach(function (text) { box.append(line(text)); });
     document.body.append(box);

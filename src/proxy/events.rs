@@ -26,8 +26,8 @@ pub enum ProxyEvent {
     Reload,
     /// Swap the stylesheets with these paths in place.
     Css(Vec<String>),
-    /// Show the overlay with these lines of compiler output.
-    BuildFailed(Vec<String>),
+    /// Show the overlay: a title (what failed) and its output, e.g. the compiler's lines.
+    BuildFailed { title: String, lines: Vec<String> },
     /// Remove the overlay.
     Clear,
 }
@@ -38,9 +38,10 @@ impl ProxyEvent {
         match self {
             ProxyEvent::Reload => frame("reload", "{}"),
             ProxyEvent::Css(paths) => frame("css", &json(paths)),
-            ProxyEvent::BuildFailed(lines) => {
-                frame("build_failed", &format!("{{\"lines\":{}}}", json(lines)))
-            }
+            ProxyEvent::BuildFailed { title, lines } => frame(
+                "build_failed",
+                &format!("{{\"title\":{},\"lines\":{}}}", json(title), json(lines)),
+            ),
             ProxyEvent::Clear => frame("clear", "{}"),
         }
     }
@@ -67,8 +68,8 @@ pub(super) fn stream(shared: &Arc<Shared>) -> Response<ProxyBody> {
     let (tx, body) = channel_body(16);
     let mut events = shared.events.subscribe();
     let mut first = format!("retry: 1000\n\n{}", hello(&shared.instance));
-    if let Some(lines) = shared.last_error() {
-        first.push_str(&ProxyEvent::BuildFailed(lines).encode());
+    if let Some(overlay) = shared.last_overlay() {
+        first.push_str(&overlay.encode());
     }
     tokio::spawn(async move {
         if !send(&tx, first).await {
@@ -114,10 +115,14 @@ mod tests {
             ProxyEvent::Css(vec!["static/app.css".into()]).encode(),
             "event: css\ndata: [\"static/app.css\"]\n\n"
         );
-        let failed = ProxyEvent::BuildFailed(vec!["./main.go:12:5: x\ny".into()]).encode();
+        let failed = ProxyEvent::BuildFailed {
+            title: "build 2 failed".into(),
+            lines: vec!["./main.go:12:5: x\ny".into()],
+        }
+        .encode();
         assert_eq!(
             failed,
-            "event: build_failed\ndata: {\"lines\":[\"./main.go:12:5: x\\ny\"]}\n\n"
+            "event: build_failed\ndata: {\"title\":\"build 2 failed\",\"lines\":[\"./main.go:12:5: x\\ny\"]}\n\n"
         );
         assert_eq!(ProxyEvent::Clear.encode(), "event: clear\ndata: {}\n\n");
     }

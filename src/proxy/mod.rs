@@ -111,18 +111,29 @@ struct Shared {
     instance: String,
     upstream: watch::Sender<Upstream>,
     events: broadcast::Sender<ProxyEvent>,
-    /// The output of the failed build being shown, for pages that connect (or get a 502) later.
-    last_error: Mutex<Option<Vec<String>>>,
+    /// The overlay being shown ([`ProxyEvent::BuildFailed`]), for pages that connect (or get
+    /// a 502) later.
+    last_error: Mutex<Option<ProxyEvent>>,
 }
 
 impl Shared {
-    fn last_error(&self) -> Option<Vec<String>> {
+    fn last_overlay(&self) -> Option<ProxyEvent> {
         self.last_error.lock().map(|e| e.clone()).unwrap_or(None)
     }
 
-    fn set_last_error(&self, lines: Option<Vec<String>>) {
+    /// The lines of the overlay being shown, for the 502 page.
+    fn last_error(&self) -> Option<Vec<String>> {
+        match self.last_overlay() {
+            Some(ProxyEvent::BuildFailed { title, lines }) => {
+                Some(std::iter::once(title).chain(lines).collect())
+            }
+            _ => None,
+        }
+    }
+
+    fn set_last_error(&self, overlay: Option<ProxyEvent>) {
         if let Ok(mut slot) = self.last_error.lock() {
-            *slot = lines;
+            *slot = overlay;
         }
     }
 }
@@ -236,7 +247,15 @@ impl ProxyHandle {
     /// Shows the overlay with a failed build's output in every connected page (and in pages
     /// that connect later, and on the 502 page, until [`ProxyHandle::clear_error`]).
     pub fn build_failed(&self, lines: Vec<String>) {
-        self.send(ProxyEvent::BuildFailed(lines));
+        self.send(ProxyEvent::BuildFailed {
+            title: "build failed".into(),
+            lines,
+        });
+    }
+
+    /// How many pages are connected to the event stream now.
+    pub fn pages(&self) -> usize {
+        self.shared.events.receiver_count()
     }
 
     /// Removes the overlay.
@@ -247,7 +266,7 @@ impl ProxyHandle {
     /// Any of the above as a value, for a shell that maps an action to an event.
     pub fn send(&self, event: ProxyEvent) {
         match &event {
-            ProxyEvent::BuildFailed(lines) => self.shared.set_last_error(Some(lines.clone())),
+            ProxyEvent::BuildFailed { .. } => self.shared.set_last_error(Some(event.clone())),
             ProxyEvent::Clear => self.shared.set_last_error(None),
             ProxyEvent::Reload | ProxyEvent::Css(_) => {}
         }

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::message::{CancelCause, Message, Redo};
+use super::message::{CancelCause, Message, PageAction, Redo};
 use super::text;
 use crate::engine::{ExitStatus, GenId};
 
@@ -100,6 +100,33 @@ fn line_of(message: &Message) -> (Level, String) {
                     strategy.name()
                 ),
             )
+        }
+        Proxy { url, target } => (
+            Level::Step,
+            format!("proxy {url} → {target}: open it in the browser for live reload"),
+        ),
+        Browser {
+            action,
+            pages,
+            paths,
+        } => {
+            let what = match action {
+                PageAction::Reload => "reload".to_string(),
+                PageAction::Css => format!("css {}", paths.join(", ")),
+                PageAction::Overlay => "error overlay".to_string(),
+                PageAction::Clear => "overlay cleared".to_string(),
+            };
+            let level = if *pages == 0 {
+                Level::Detail
+            } else {
+                Level::Step
+            };
+            let open = match pages {
+                0 => "no page open".to_string(),
+                1 => "1 page".to_string(),
+                n => format!("{n} pages"),
+            };
+            (level, format!("browser: {what} ({open})"))
         }
         Watching { dirs } => (Level::Detail, format!("watching {dirs} directories")),
         Listening { address, name, fd } => (

@@ -40,6 +40,19 @@ pub enum Message {
         name: String,
         fd: i32,
     },
+    /// The dev proxy listens: open `url` in the browser.
+    Proxy {
+        url: String,
+        target: String,
+    },
+    /// The pages open through the dev proxy were told something.
+    Browser {
+        action: PageAction,
+        /// How many pages were open to be told.
+        pages: usize,
+        /// The stylesheets swapped (`css`), relative to the root.
+        paths: Vec<String>,
+    },
     Change {
         #[serde(with = "paths")]
         paths: Vec<PathBuf>,
@@ -211,6 +224,20 @@ pub enum Redo {
     Rebuild,
     /// A swap to the current build.
     Restart,
+}
+
+/// What the open pages were told (`browser`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PageAction {
+    /// Reload: a new generation is ready, or a `reload_only` file changed.
+    Reload,
+    /// Stylesheets swapped in place.
+    Css,
+    /// An overlay with a failed build's or generation's output.
+    Overlay,
+    /// The overlay removed.
+    Clear,
 }
 
 /// Stable names for tools of the socket hand-off problems hotdev can see.

@@ -28,6 +28,15 @@ fn samples() -> Vec<Message> {
             name: "http".into(),
             fd: 3,
         },
+        Message::Proxy {
+            url: "http://127.0.0.1:3000".into(),
+            target: "127.0.0.1:8080".into(),
+        },
+        Message::Browser {
+            action: PageAction::Css,
+            pages: 2,
+            paths: vec!["static/app.css".into()],
+        },
         Message::Change {
             paths: vec!["/p/a.go".into()],
             count: 1,
@@ -168,6 +177,8 @@ fn variant(message: &Message) -> usize {
         Warning { .. } => 26,
         Error { .. } => 27,
         Exit { .. } => 28,
+        Proxy { .. } => 29,
+        Browser { .. } => 30,
     }
 }
 

@@ -12,7 +12,9 @@ pub mod text;
 use std::time::Instant;
 
 pub use human::{format_duration, format_status};
-pub use message::{CancelCause, Message, ReadyKind, Redo, Stamped, VERSION, WarningKind};
+pub use message::{
+    CancelCause, Message, PageAction, ReadyKind, Redo, Stamped, VERSION, WarningKind,
+};
 pub use options::{LogFormat, OutputConfig, Verbosity};
 
 use human::Level;

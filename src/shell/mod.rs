@@ -6,6 +6,7 @@
 //! (`narrate`). It decides nothing: every rule and every timer is the engine's.
 
 mod narrate;
+mod pages;
 mod reload;
 mod start;
 
@@ -19,6 +20,7 @@ use crate::error::Error;
 use crate::exit;
 use crate::keys::{self, Key};
 use crate::process;
+use crate::proxy::Proxy;
 use crate::report::{CancelCause, Message, Redo, Reporter};
 use crate::sources;
 use crate::supervisor::{Supervisor, spawn_named};
@@ -36,6 +38,8 @@ struct Shell {
     reporter: Reporter,
     tx: Sender,
     supervisor: Supervisor,
+    /// The dev proxy, if one runs; dropping it stops it.
+    proxy: Option<Proxy>,
     /// The engine's armed timers.
     timers: BTreeMap<Timer, sources::timer::Timer>,
     /// Events produced by carrying out actions (e.g. a spawn that failed), fed back first.
@@ -47,7 +51,7 @@ struct Shell {
 const LEFTOVER_GRACE: Duration = Duration::from_secs(1);
 
 /// Runs the reload loop until a shutdown completes; returns the exit code.
-pub fn run(config: Config, reload: Reload) -> Result<u8, Error> {
+pub fn run(mut config: Config, reload: Reload) -> Result<u8, Error> {
     let reporter = Reporter::new(config.output);
     let (tx, rx) = bus::channel();
     let started = start::start(&config, &reporter, &tx)?;
@@ -57,6 +61,11 @@ pub fn run(config: Config, reload: Reload) -> Result<u8, Error> {
     } else {
         None
     };
+    // The proxy as it runs (its target's real port) is what the rest of the session uses.
+    let proxy = started.proxy.map(|(running, proxy)| {
+        config.proxy = Some(proxy);
+        running
+    });
     let mut engine = Engine::new(start::settings_of(&config));
     let mut shell = Shell {
         config,
@@ -65,6 +74,7 @@ pub fn run(config: Config, reload: Reload) -> Result<u8, Error> {
         reporter,
         tx,
         supervisor: started.supervisor,
+        proxy,
         timers: BTreeMap::new(),
         follow_ups: VecDeque::new(),
         exit_code: exit::SUCCESS,
@@ -72,6 +82,7 @@ pub fn run(config: Config, reload: Reload) -> Result<u8, Error> {
     let code = shell.run_loop(&mut engine, &rx);
     drop(keys);
     drop(shell.watch.take());
+    drop(shell.proxy.take());
     Ok(code)
 }
 
@@ -265,6 +276,16 @@ impl Shell {
             Action::Reconfigure { .. } => {
                 let answer = self.reconfigure();
                 self.follow_ups.push_front(answer);
+            }
+            Action::Gate(gate) => {
+                if let Some(proxy) = &self.proxy {
+                    pages::gate(&proxy.handle(), gate);
+                }
+            }
+            Action::Page(page) => {
+                if let Some(proxy) = &self.proxy {
+                    pages::tell(&proxy.handle(), page, config, &self.supervisor, reporter);
+                }
             }
             Action::Report(note) => {
                 narrate::narrate(note, &self.config, &self.supervisor, &self.reporter)

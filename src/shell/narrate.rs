@@ -11,13 +11,17 @@ use crate::supervisor::Supervisor;
 /// Reports `note`; `supervisor` knows how long a build that is still running has run.
 pub fn narrate(note: Note, config: &Config, supervisor: &Supervisor, reporter: &Reporter) {
     match note {
-        Note::Change(changes) => reporter.report(&Message::Change {
-            count: changes.paths.len(),
-            paths: changes.paths,
-            overflow: changes.overflow,
-            tentative: changes.tentative,
-            root: config.root.clone(),
-        }),
+        Note::Change(changes) => {
+            // `reload_only` files are changes too, the browser's to act on.
+            let paths: Vec<_> = changes.paths.into_iter().chain(changes.assets).collect();
+            reporter.report(&Message::Change {
+                count: paths.len(),
+                paths,
+                overflow: changes.overflow,
+                tentative: changes.tentative,
+                root: config.root.clone(),
+            })
+        }
         Note::BuildSucceeded { build, report } => {
             left_behind(build, &report, reporter);
             reporter.report(&Message::BuildOk {

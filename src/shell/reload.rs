@@ -33,6 +33,20 @@ impl Shell {
         let listen_changed = new.listen != self.config.listen;
         new.listen = self.config.listen.clone();
         new.output = self.config.output;
+        // The proxy keeps its address and the pages connected to it; `reload_only` is the
+        // watcher's and does change.
+        if let (Some(running), Some(asked)) = (&self.config.proxy, &mut new.proxy)
+            && asked.target.port() == 0
+        {
+            asked.target = running.target;
+        }
+        if new.proxy != self.config.proxy {
+            self.reporter.report(&Message::Error {
+                message: "[proxy] changed: restart hotdev to apply it; the current proxy stays"
+                    .into(),
+            });
+            new.proxy = self.config.proxy.clone();
+        }
         if matches!(new.run.ready, Some(Readiness::Notify)) {
             self.supervisor
                 .ensure_notify_socket()

@@ -7,6 +7,7 @@ use crate::engine::{OwnFiles, Settings};
 use crate::filter::Filter;
 use crate::handoff;
 use crate::process::{self, guard::Guard};
+use crate::proxy::{Proxy, ProxyConfig, Upstream};
 use crate::ready::Readiness;
 use crate::ready::{NotifySocket, Registry};
 use crate::report::{Message, Reporter, VERSION, WarningKind};
@@ -34,6 +35,7 @@ pub fn settings_of(config: &Config) -> Settings {
                 .unwrap_or_default(),
             run_env: config.run.command.env_files.clone(),
         },
+        proxy: config.proxy.is_some(),
     }
 }
 
@@ -41,6 +43,8 @@ pub fn settings_of(config: &Config) -> Settings {
 pub struct Started {
     pub supervisor: Supervisor,
     pub watch: Watcher,
+    /// The dev proxy, running; its config has the target's real port.
+    pub proxy: Option<(Proxy, ProxyConfig)>,
 }
 
 /// Sets up everything, reporting what can go wrong without stopping hotdev; `Err` for what
@@ -72,6 +76,10 @@ pub fn start(config: &Config, reporter: &Reporter, tx: &Sender) -> Result<Starte
         });
     }
     let listeners = Listeners::bind(&config.listen)?;
+    let proxy = match &config.proxy {
+        Some(proxy) => Some(start_proxy(proxy, &listeners)?),
+        None => None,
+    };
     let registry = Registry::default();
     let notify = match config.run.ready {
         Some(Readiness::Notify) => {
@@ -90,7 +98,31 @@ pub fn start(config: &Config, reporter: &Reporter, tx: &Sender) -> Result<Starte
         .map_err(|e| Error::runtime(format!("cannot listen for signals: {e}")))?;
     let supervisor = Supervisor::new(tx.clone(), guard, listeners, registry, notify);
     announce(config, supervisor.listeners(), reporter);
-    Ok(Started { supervisor, watch })
+    if let Some((running, proxy)) = &proxy {
+        reporter.report(&Message::Proxy {
+            url: format!("http://{}", running.local_addr()),
+            target: proxy.target.to_string(),
+        });
+    }
+    Ok(Started {
+        supervisor,
+        watch,
+        proxy,
+    })
+}
+
+/// Starts the dev proxy, holding requests until the first generation is up. A target with
+/// port 0 is the first listener, whose real port is known once it is bound.
+fn start_proxy(proxy: &ProxyConfig, listeners: &Listeners) -> Result<(Proxy, ProxyConfig), Error> {
+    let mut proxy = proxy.clone();
+    if proxy.target.port() == 0
+        && let Some(port) = listeners.first_tcp_port()
+    {
+        proxy.target.set_port(port);
+    }
+    let running = Proxy::start(proxy.clone())?;
+    running.handle().set_upstream(Upstream::Unavailable);
+    Ok((running, proxy))
 }
 
 /// The session's first lines: what runs, where it listens, and a warning when the run command

@@ -57,6 +57,8 @@ impl Supervisor {
                 notify.path().display().to_string(),
             ));
         }
+        // Its last lines explain a failed hand-off and fill the browser's error overlay.
+        let keep_tail = !self.listeners.is_empty() || config.proxy.is_some();
         let log_ready = match &run.ready {
             Some(Readiness::Log(regex)) => Some(regex.clone()),
             _ => None,
@@ -71,7 +73,7 @@ impl Supervisor {
             // by C and Python) so that a failed hand-off can be named when the app exits.
             output: if log_ready.is_some() {
                 Output::Piped
-            } else if self.listeners.is_empty() {
+            } else if !keep_tail {
                 Output::Inherit
             } else {
                 Output::PipedStderr
@@ -94,7 +96,11 @@ impl Supervisor {
             pid: pgid,
             previous,
         });
-        let check = run.ready.as_ref().map(|readiness| {
+        let fallback = match (&run.ready, &config.proxy) {
+            (None, Some(proxy)) => Some(self.accepting(proxy.target)),
+            _ => None,
+        };
+        let check = run.ready.as_ref().or(fallback.as_ref()).map(|readiness| {
             let check = self.registry.register(generation, pgid);
             ready::start_check(readiness, check.clone(), run.ready_timeout, self.tx.clone());
             check
@@ -103,7 +109,7 @@ impl Supervisor {
         let mut drained = None;
         if let Some(stderr) = child.stderr.take() {
             let log = log_ready.zip(check.clone());
-            let kept = (!self.listeners.is_empty()).then(Tail::default);
+            let kept = keep_tail.then(Tail::default);
             match ready::forward_output(child.stdout.take(), stderr, log, kept.clone()) {
                 Ok(forwarding) => {
                     drained = Some(forwarding);
@@ -182,6 +188,27 @@ impl Supervisor {
         }
     }
 
+    /// With a proxy and no readiness check, a generation is up once the proxy's target takes
+    /// connections: at once when hotdev holds that socket (the kernel queues them), else when
+    /// a connect succeeds.
+    fn accepting(&self, target: std::net::SocketAddr) -> Readiness {
+        if self.listeners.tcp_ports().contains(&target.port()) {
+            Readiness::Delay(std::time::Duration::ZERO)
+        } else {
+            Readiness::Tcp(target.to_string())
+        }
+    }
+
+    /// The last lines `generation` wrote on stderr (and stdout, with a `log` check), if they
+    /// were read: while it runs, and for the generation that exited last.
+    pub fn last_lines(&self, generation: GenId) -> Vec<String> {
+        match (self.generations.get(&generation), &self.last_exit) {
+            (Some(run), _) => run.tail.as_ref().map(Tail::lines).unwrap_or_default(),
+            (None, Some((exited, lines))) if *exited == generation => lines.clone(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The generation passed its readiness check: say how long it took.
     pub fn ready(&self, generation: GenId, reporter: &Reporter) {
         if let Some(run) = self.generations.get(&generation) {
@@ -208,6 +235,10 @@ impl Supervisor {
         if let Some(check) = &run.check {
             check.cancel();
         }
+        self.last_exit = Some((
+            generation,
+            run.tail.as_ref().map(Tail::lines).unwrap_or_default(),
+        ));
         self.registry.unregister(generation);
         let duration = match run.stop_requested {
             Some(at) => at.elapsed(),

@@ -37,6 +37,8 @@ pub struct Supervisor {
     notify: Option<NotifySocket>,
     builds: BTreeMap<BuildId, BuildRun>,
     generations: BTreeMap<GenId, GenerationRun>,
+    /// The last lines of the generation that exited last (for the browser's overlay).
+    last_exit: Option<(GenId, Vec<String>)>,
     /// Environment builds get unless the user set it: colour, when their output (shown on
     /// hotdev's stderr) reaches a colour terminal through hotdev's pipe.
     build_fallback_env: Vec<(String, String)>,
@@ -60,6 +62,7 @@ impl Supervisor {
             notify,
             builds: BTreeMap::new(),
             generations: BTreeMap::new(),
+            last_exit: None,
             build_fallback_env: process::colour::fallback_env(colour_terminal(&[Term::stderr()])),
             app_fallback_env: process::colour::fallback_env(colour_terminal(&[
                 Term::stdout(),

@@ -127,6 +127,8 @@ fn track_writes(filter: &Filter, event: &notify::Event, writing: &mut BTreeSet<P
 #[derive(Default)]
 pub(super) struct Burst {
     changed: BTreeSet<PathBuf>,
+    /// Changed files under `reload_only`: the browser reloads, nothing builds.
+    assets: BTreeSet<PathBuf>,
     seen: BTreeSet<PathBuf>,
     pub overflow: bool,
 }
@@ -145,7 +147,12 @@ pub(super) enum Sent {
 impl Burst {
     pub fn note(&mut self, filter: &Filter, path: &Path, is_dir: bool) {
         if filter.accepts(path, is_dir) {
-            self.changed.insert(path.to_path_buf());
+            let set = if !is_dir && filter.is_asset(path) {
+                &mut self.assets
+            } else {
+                &mut self.changed
+            };
+            set.insert(path.to_path_buf());
         }
         self.seen.insert(path.to_path_buf());
     }
@@ -158,9 +165,11 @@ impl Burst {
 
     /// One message: the change set (`tentative` when more may follow), or the ignored paths.
     pub fn send(self, tx: &Sender, tentative: bool) -> Sent {
-        let (input, sent) = if self.overflow || !self.changed.is_empty() {
+        let (input, sent) = if self.overflow || !self.changed.is_empty() || !self.assets.is_empty()
+        {
             let changes = ChangeSet {
                 paths: self.changed.into_iter().collect(),
+                assets: self.assets.into_iter().collect(),
                 overflow: self.overflow,
                 tentative,
             };

@@ -34,6 +34,10 @@ pub struct WatchConfig {
     /// Follow symlinked directories whose target is outside the watched roots (one inside
     /// them is watched at its real path already; that also rules out loops).
     pub follow_symlinks: bool,
+    /// Globs (relative to `Config::root`) of files whose change only reloads the browser
+    /// (`[proxy] reload_only`): they count whatever `extensions` and the ignore rules say,
+    /// and arrive as [`crate::engine::ChangeSet::assets`], not as paths to build.
+    pub reload_only: Vec<String>,
 }
 
 impl WatchConfig {
@@ -52,6 +56,7 @@ impl WatchConfig {
             never: vec![],
             files: vec![],
             follow_symlinks: false,
+            reload_only: vec![],
         }
     }
 }

@@ -75,6 +75,7 @@ fn next_change(rx: &Receiver) -> ChangeSet {
 fn only(paths: &[&Path]) -> ChangeSet {
     ChangeSet {
         paths: paths.iter().map(|p| p.to_path_buf()).collect(),
+        assets: vec![],
         overflow: false,
         tentative: false,
     }

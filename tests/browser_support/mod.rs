@@ -23,8 +23,9 @@ pub mod page;
 use std::time::Duration;
 
 pub use browser::Browser;
-pub use group::Group;
 #[allow(unused_imports)] // not every test file names every type
+pub use group::Group;
+#[allow(unused_imports)]
 pub use page::{Navigation, Page};
 
 /// Chromium's start, up to its DevTools port: seconds, more on a cold disk cache.

@@ -18,6 +18,7 @@ use crate::report::{OutputConfig, Verbosity};
 mod build;
 mod env;
 mod listen;
+mod proxy;
 mod run;
 mod watch;
 
@@ -195,6 +196,7 @@ impl Ctx<'_> {
         let build = self.build(&file)?;
         let (run, run_at, ready_at) = self.run(&file)?;
         let listen = self.listen(&file)?;
+        let proxy = self.proxy(&file, &listen)?;
 
         match &build {
             Some((build, at)) => self.check_program(&build.command.program, *at)?,
@@ -204,6 +206,7 @@ impl Ctx<'_> {
         self.check_strategy(&run, &listen, ready_at)?;
 
         let mut watch = self.watch(&file)?;
+        watch.reload_only = proxy.reload_only;
         // The watcher declines it where it cannot serve it (polling, a short debounce).
         watch.settle = build
             .as_ref()
@@ -239,6 +242,7 @@ impl Ctx<'_> {
             build,
             run,
             listen,
+            proxy: proxy.proxy,
             output,
         })
     }

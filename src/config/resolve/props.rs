@@ -132,6 +132,7 @@ proptest! {
             never: Vec::new(),
             files: Vec::new(),
             follow_symlinks: false,
+            reload_only: vec![],
         };
         if let Ok(filter) = Filter::new(&watch, dir.path()) {
             let _ = filter.accepts(&dir.path().join("a/b.go"), false);

@@ -112,6 +112,7 @@ impl Ctx<'_> {
             never: Vec::new(),
             files: Vec::new(),
             follow_symlinks: watch.follow_symlinks.unwrap_or(false),
+            reload_only: Vec::new(),
         })
     }
 

@@ -26,6 +26,15 @@ pub fn listen_address(text: &str, root: &Path) -> Result<ListenAddress, Problem>
     socket_address(text).map(ListenAddress::Tcp).ok_or_else(bad)
 }
 
+/// A TCP address: `127.0.0.1:3000`, `[::1]:3000`, `localhost:3000`, `3000` or `:3000`
+/// (127.0.0.1); `what` names it in the message, e.g. "proxy address".
+pub fn tcp_address(text: &str, what: &str) -> Result<SocketAddr, Problem> {
+    socket_address(text.trim()).ok_or_else(|| {
+        Problem::new(format!("`{text}` is not a {what}"))
+            .with_hint("use `127.0.0.1:3000`, `[::1]:3000` or `3000` (127.0.0.1)")
+    })
+}
+
 /// A TCP address where the host may be left out (127.0.0.1) or be `localhost`.
 pub(super) fn socket_address(text: &str) -> Option<SocketAddr> {
     let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);

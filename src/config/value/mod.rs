@@ -15,7 +15,7 @@ mod command;
 mod duration;
 mod ready;
 
-pub use address::{listen_address, probe_hits_listener, probe_target};
+pub use address::{listen_address, probe_hits_listener, probe_target, tcp_address};
 pub use command::{program, program_name};
 pub use duration::{DEBOUNCE, POLL, TIMEOUT, duration_within};
 pub use ready::{readiness, ready_flag};

@@ -32,6 +32,7 @@ fn change_starts_a_build_with_the_changed_paths() {
             id: 2,
             changes: ChangeSet {
                 paths: vec![PathBuf::from("main.go")],
+                assets: vec![],
                 overflow: false,
                 tentative: false,
             }

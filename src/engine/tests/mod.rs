@@ -1,3 +1,4 @@
+mod browser;
 mod build;
 mod generation;
 mod reload;
@@ -16,6 +17,7 @@ fn engine(strategy: SwapStrategy) -> Engine {
 fn change(path: &str) -> Event {
     Event::Changed(ChangeSet {
         paths: vec![PathBuf::from(path)],
+        assets: vec![],
         overflow: false,
         tentative: false,
     })

@@ -21,6 +21,7 @@ fn own_settings() -> Settings {
 fn changes(paths: &[&str], tentative: bool) -> Event {
     Event::Changed(ChangeSet {
         paths: paths.iter().map(PathBuf::from).collect(),
+        assets: vec![],
         overflow: false,
         tentative,
     })
@@ -80,6 +81,7 @@ fn the_change_note_leaves_hotdevs_own_files_out() {
         notes,
         vec![Action::Report(Note::Change(ChangeSet {
             paths: vec![PathBuf::from("/p/main.go")],
+            assets: vec![],
             overflow: false,
             tentative: false,
         }))]

@@ -5,6 +5,7 @@ use super::*;
 fn tentative(path: &str) -> Event {
     Event::Changed(ChangeSet {
         paths: vec![PathBuf::from(path)],
+        assets: vec![],
         overflow: false,
         tentative: true,
     })
