@@ -16,6 +16,7 @@ use std::time::Duration;
 pub const READ_TIMEOUT: Duration = Duration::from_secs(20);
 
 // Free ports and waits: the shared harness's (`tests/support`).
+#[allow(unused_imports)] // tests/proxied.rs takes them from support directly
 pub use crate::support::{free_addr, wait_until};
 
 /// A request head as the upstream read it.
