@@ -7,6 +7,7 @@
 #   bench/run.sh watch                20,000 directories removed at once; first run on 100k files
 #   bench/run.sh output               a chatty app behind a `log` readiness check
 #   bench/run.sh micro                watcher, probe and notify latency in-process (bench/micro.rs)
+#   bench/run.sh proxy                the dev proxy against direct connections (needs wrk)
 # Optional peers: `cargo install watchexec-cli`, `npm install -g nodemon`.
 set -eu
 cd "$(dirname "$0")/.."
@@ -26,5 +27,10 @@ fi
 if [ "${1:-}" = output ]; then
     shift
     exec python3 bench/output.py "$@"
+fi
+# bench/run.sh proxy [--seconds N] [--rounds N] [--swaps N]: bench/proxy.py.
+if [ "${1:-}" = proxy ]; then
+    shift
+    exec python3 bench/proxy.py "$@"
 fi
 exec python3 bench/bench.py "$@"

@@ -263,3 +263,26 @@ fn a_proxy_address_in_use_exits_2_and_names_it() {
     );
     assert!(output.contains("already in use"), "{output}");
 }
+
+#[test]
+fn hotdev_config_shows_the_proxy_with_where_each_value_came_from() {
+    let fixture = Fixture::copy("go-web");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_hotdev"))
+        .args(["--proxy", "3001", "config"])
+        .current_dir(fixture.path())
+        .output()
+        .expect("run hotdev config");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}");
+    let proxy = text.split("[proxy]").nth(1).unwrap_or_default();
+    for line in [
+        "address = \"127.0.0.1:3001\"",
+        "# from --proxy",
+        "target = \"127.0.0.1:8080\"",
+        "reload_only = [\"templates/**\", \"static/**\"]",
+        "# from .hotdev.toml:",
+        "hold_timeout = \"10s\"",
+    ] {
+        assert!(proxy.contains(line), "{line:?} in:\n{text}");
+    }
+}

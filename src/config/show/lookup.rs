@@ -290,6 +290,37 @@ impl Lookup<'_> {
                 None,
             );
         }
+        if let Some(proxy) = &config.proxy {
+            push(
+                "proxy",
+                "address",
+                Some(Value::String(proxy.address.to_string())),
+                self.from(flag(cli.proxy.is_some(), "--proxy"), "proxy.address"),
+                None,
+            );
+            let target_from = self.from(None, "proxy.target");
+            push(
+                "proxy",
+                "target",
+                Some(Value::String(proxy.target.to_string())),
+                target_from,
+                None,
+            );
+            push(
+                "proxy",
+                "reload_only",
+                Some(strings(watch.reload_only.iter().cloned())),
+                self.from(None, "proxy.reload_only"),
+                None,
+            );
+            push(
+                "proxy",
+                "hold_timeout",
+                Some(duration(proxy.hold_timeout)),
+                self.from(None, "proxy.hold_timeout"),
+                None,
+            );
+        }
         items
     }
 }
