@@ -286,3 +286,42 @@ fn hotdev_config_shows_the_proxy_with_where_each_value_came_from() {
         assert!(proxy.contains(line), "{line:?} in:\n{text}");
     }
 }
+
+#[test]
+fn a_websocket_through_the_proxy_is_closed_cleanly_on_a_swap_and_reconnects() {
+    let (fixture, _app, proxy) = go_web();
+    let hotdev = Hotdev::start(fixture.path(), &[]);
+    hotdev
+        .wait_for("generation_ready", &[("generation", json!(1))], FIRST_BUILD)
+        .unwrap();
+    let connect = || {
+        let stream = TcpStream::connect(proxy).expect("connect to the proxy");
+        stream.set_read_timeout(Some(BUILD)).expect("read timeout");
+        let url = format!("ws://{proxy}/ws");
+        let (socket, response) =
+            tungstenite::client::client(url.as_str(), stream).expect("WebSocket handshake");
+        assert_eq!(response.status(), 101);
+        socket
+    };
+    let mut socket = connect();
+    socket.send(tungstenite::Message::text("one")).unwrap();
+    assert_eq!(socket.read().unwrap().into_text().unwrap().as_str(), "one");
+    fixture.set_version("version.go", "v2");
+    // The swap stops generation 1: the page's socket gets a close frame, not a torn stream.
+    let closed = socket.read();
+    let frame = match closed {
+        Ok(tungstenite::Message::Close(Some(frame))) => frame,
+        other => panic!("expected a close frame, got {other:?}"),
+    };
+    eprintln!(
+        "closed on the swap with {} {:?}",
+        u16::from(frame.code),
+        frame.reason
+    );
+    hotdev
+        .wait_for("generation_ready", &[("generation", json!(2))], BUILD)
+        .unwrap();
+    let mut again = connect();
+    again.send(tungstenite::Message::text("two")).unwrap();
+    assert_eq!(again.read().unwrap().into_text().unwrap().as_str(), "two");
+}
