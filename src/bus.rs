@@ -31,11 +31,81 @@ pub enum Input {
     WorkerDied { what: String, cause: Option<String> },
 }
 
-pub type Sender = mpsc::Sender<Input>;
-pub type Receiver = mpsc::Receiver<Input>;
+/// Which app of the project an input is about (its index in start-up order of the config);
+/// inputs about no app in particular (signals, keys, the watcher) come from app 0's sender.
+pub type AppId = usize;
 
+/// The sending side: cheap to clone. Every input it sends is tagged with its app, so that one
+/// loop can serve several apps while each source knows nothing of the others.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    inner: mpsc::Sender<(AppId, Input)>,
+    app: AppId,
+}
+
+impl Sender {
+    pub fn send(&self, input: Input) -> Result<(), mpsc::SendError<Input>> {
+        self.inner
+            .send((self.app, input))
+            .map_err(|mpsc::SendError((_, input))| mpsc::SendError(input))
+    }
+
+    /// A sender whose inputs are about `app`.
+    pub fn for_app(&self, app: AppId) -> Sender {
+        Sender {
+            inner: self.inner.clone(),
+            app,
+        }
+    }
+
+    /// The app this sender's inputs are about.
+    pub fn app(&self) -> AppId {
+        self.app
+    }
+}
+
+/// The loop's side.
+#[derive(Debug)]
+pub struct Receiver(mpsc::Receiver<(AppId, Input)>);
+
+impl Receiver {
+    /// The next input and the app it is about.
+    pub fn recv_tagged(&self) -> Result<(AppId, Input), mpsc::RecvError> {
+        self.0.recv()
+    }
+
+    pub fn recv(&self) -> Result<Input, mpsc::RecvError> {
+        self.0.recv().map(|(_, input)| input)
+    }
+
+    pub fn recv_timeout(
+        &self,
+        timeout: std::time::Duration,
+    ) -> Result<Input, mpsc::RecvTimeoutError> {
+        self.0.recv_timeout(timeout).map(|(_, input)| input)
+    }
+
+    /// The next input within `timeout`, and the app it is about.
+    pub fn recv_timeout_tagged(
+        &self,
+        timeout: std::time::Duration,
+    ) -> Result<(AppId, Input), mpsc::RecvTimeoutError> {
+        self.0.recv_timeout(timeout)
+    }
+
+    pub fn try_recv(&self) -> Result<Input, mpsc::TryRecvError> {
+        self.0.try_recv().map(|(_, input)| input)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Input> + '_ {
+        self.0.iter().map(|(_, input)| input)
+    }
+}
+
+/// A channel whose sender speaks for app 0.
 pub fn channel() -> (Sender, Receiver) {
-    mpsc::channel()
+    let (inner, rx) = mpsc::channel();
+    (Sender { inner, app: 0 }, Receiver(rx))
 }
 
 /// Held by a worker thread for its whole life: if the thread unwinds (a panic), the loop

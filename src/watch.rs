@@ -38,6 +38,7 @@ use crate::filter::Filter;
 use backend::Backend;
 use burst::{Burst, Pending, Sent};
 pub use error::WatchError;
+pub use routes::{Route, Routes};
 use worker::{Worker, fault_watch_limit, start_instant};
 
 /// A running watcher. Dropping it stops watching; nothing is sent after `drop` returns.
@@ -53,6 +54,20 @@ impl Watcher {
     /// build runs, [`Input::Watching`] says when they are all in place, and a file changed
     /// meanwhile in a directory watched late still counts (its mtime is after the start).
     pub fn start(cfg: &WatchConfig, filter: Filter, tx: Sender) -> Result<Watcher, WatchError> {
+        let root = filter.root().to_path_buf();
+        let route = Route::new(cfg, filter, tx.clone());
+        Watcher::start_routes(cfg, &root, Routes(vec![route]), tx)
+    }
+
+    /// One watcher for several apps: `cfg` is the union of their watch configs ([`WatchConfig::union`]),
+    /// `root` the project's directory, and each route says which changes go to which app.
+    /// `tx` gets what concerns no app in particular (warnings, the watch count).
+    pub fn start_routes(
+        cfg: &WatchConfig,
+        root: &Path,
+        routes: Routes,
+        tx: Sender,
+    ) -> Result<Watcher, WatchError> {
         let (control, rx) = mpsc::channel();
         let handler_tx = control.clone();
         let handler = move |res: notify::Result<notify::Event>| {
@@ -76,7 +91,7 @@ impl Watcher {
         let named = cfg
             .files
             .iter()
-            .chain(cfg.paths.iter().filter(|root| *root != filter.root()))
+            .chain(cfg.paths.iter().filter(|path| *path != root))
             .cloned()
             .collect();
         let follow = cfg.follow_symlinks.then(|| {
@@ -89,7 +104,7 @@ impl Watcher {
         });
         let mut worker = Worker {
             backend,
-            filter: Arc::new(filter),
+            filter: Arc::new(routes),
             dirs: BTreeSet::new(),
             roots: cfg.paths.clone(),
             files: cfg.files.iter().cloned().collect(),
@@ -168,6 +183,7 @@ pub use spec::WatchConfig;
 mod burst;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod inotify;
+mod routes;
 
 #[cfg(test)]
 mod tests;

@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 use notify::EventKind;
 use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
 
-use crate::bus::{Input, Sender};
+use crate::bus::Input;
 use crate::engine::{ChangeSet, Event};
-use crate::filter::Filter;
+
+use super::routes::Routes;
 
 /// Where one burst stands while its events come in.
 pub(super) struct Pending {
@@ -25,8 +26,10 @@ pub(super) struct Pending {
     /// Accepted files written to and not closed yet: while there are any, the writer is not
     /// done and the burst is not sent early.
     writing: BTreeSet<PathBuf>,
-    /// The tentative change of this burst has been sent.
+    /// The tentative change of this burst has been sent...
     pub tentative: bool,
+    /// ...to these routes (apps): they are owed [`Event::Settled`] or a change at its end.
+    pub tentative_to: BTreeSet<usize>,
     /// ...and [`Event::Unsettled`] after it, at the burst's next relevant event.
     unsettled: bool,
 }
@@ -39,6 +42,7 @@ impl Pending {
             relevant: false,
             writing: BTreeSet::new(),
             tentative: false,
+            tentative_to: BTreeSet::new(),
             unsettled: false,
         }
     }
@@ -50,7 +54,7 @@ impl Pending {
         event: notify::Event,
         relevant: bool,
         now: Instant,
-        writes: Option<&Filter>,
+        writes: Option<&Routes>,
     ) {
         if relevant {
             self.last = now;
@@ -97,7 +101,7 @@ impl Pending {
 /// Follows which accepted files are open for writing: written to (`IN_MODIFY`) and not yet
 /// closed (`IN_CLOSE_WRITE`), removed or renamed away. A save that is still being written, or
 /// an editor's `fsync` between write and close, must not start a build on half a file.
-fn track_writes(filter: &Filter, event: &notify::Event, writing: &mut BTreeSet<PathBuf>) {
+fn track_writes(filter: &Routes, event: &notify::Event, writing: &mut BTreeSet<PathBuf>) {
     match event.kind {
         EventKind::Modify(ModifyKind::Data(_)) => {
             for path in &event.paths {
@@ -123,21 +127,20 @@ fn track_writes(filter: &Filter, event: &notify::Event, writing: &mut BTreeSet<P
     }
 }
 
-/// The outcome of (part of) one burst, before it is sent.
-#[derive(Default)]
+/// The outcome of (part of) one burst, before it is sent: per route (app), in route order.
 pub(super) struct Burst {
-    changed: BTreeSet<PathBuf>,
+    changed: Vec<BTreeSet<PathBuf>>,
     /// Changed files under `reload_only`: the browser reloads, nothing builds.
-    assets: BTreeSet<PathBuf>,
+    assets: Vec<BTreeSet<PathBuf>>,
     seen: BTreeSet<PathBuf>,
     pub overflow: bool,
 }
 
 /// What [`Burst::send`] sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Sent {
-    /// A change set for the engine.
-    Change,
+    /// A change set to each of these routes.
+    Change(BTreeSet<usize>),
     /// Nothing that could build (filtered out, or nothing at all).
     Nothing,
     /// Nobody listens any more.
@@ -145,46 +148,80 @@ pub(super) enum Sent {
 }
 
 impl Burst {
-    pub fn note(&mut self, filter: &Filter, path: &Path, is_dir: bool) {
-        if filter.accepts(path, is_dir) {
-            let set = if !is_dir && filter.is_asset(path) {
-                &mut self.assets
-            } else {
-                &mut self.changed
-            };
-            set.insert(path.to_path_buf());
+    pub fn new(routes: &Routes) -> Burst {
+        Burst {
+            changed: vec![BTreeSet::new(); routes.len()],
+            assets: vec![BTreeSet::new(); routes.len()],
+            seen: BTreeSet::new(),
+            overflow: false,
+        }
+    }
+
+    /// A changed path: it counts for every app whose rules accept it.
+    pub fn note(&mut self, routes: &Routes, path: &Path, is_dir: bool) {
+        for (i, route) in routes.iter().enumerate() {
+            if route.accepts(path, is_dir) {
+                let set = if !is_dir && route.is_asset(path) {
+                    &mut self.assets[i]
+                } else {
+                    &mut self.changed[i]
+                };
+                set.insert(path.to_path_buf());
+            }
         }
         self.seen.insert(path.to_path_buf());
     }
 
-    /// A file watched by name (hotdev's config): it counts whatever the filter says.
-    pub fn note_own(&mut self, path: &Path) {
-        self.changed.insert(path.to_path_buf());
+    /// A file watched by name (hotdev's config, an env file): it counts, whatever the rules,
+    /// for the apps that watch it.
+    pub fn note_own(&mut self, routes: &Routes, path: &Path) {
+        for (i, route) in routes.iter().enumerate() {
+            if route.files.contains(path) {
+                self.changed[i].insert(path.to_path_buf());
+            }
+        }
         self.seen.insert(path.to_path_buf());
     }
 
-    /// One message: the change set (`tentative` when more may follow), or the ignored paths.
-    pub fn send(self, tx: &Sender, tentative: bool) -> Sent {
-        let (input, sent) = if self.overflow || !self.changed.is_empty() || !self.assets.is_empty()
+    /// One message per app with changes (`tentative` when more may follow), or the ignored
+    /// paths (once, to the first app).
+    pub fn send(self, routes: &Routes, tentative: bool) -> Sent {
+        let mut to = BTreeSet::new();
+        for (i, ((route, changed), assets)) in
+            routes.iter().zip(self.changed).zip(self.assets).enumerate()
         {
+            if !(self.overflow || !changed.is_empty() || !assets.is_empty()) {
+                continue;
+            }
             let changes = ChangeSet {
-                paths: self.changed.into_iter().collect(),
-                assets: self.assets.into_iter().collect(),
+                paths: changed.into_iter().collect(),
+                assets: assets.into_iter().collect(),
                 overflow: self.overflow,
                 tentative,
             };
-            (Input::Event(Event::Changed(changes)), Sent::Change)
-        } else if !self.seen.is_empty() {
-            (
-                Input::Ignored(self.seen.into_iter().collect()),
-                Sent::Nothing,
-            )
-        } else {
+            if route
+                .tx
+                .send(Input::Event(Event::Changed(changes)))
+                .is_err()
+            {
+                return Sent::Closed;
+            }
+            to.insert(i);
+        }
+        if !to.is_empty() {
+            return Sent::Change(to);
+        }
+        let Some(first) = routes.iter().next() else {
             return Sent::Nothing;
         };
-        match tx.send(input) {
-            Ok(()) => sent,
-            Err(_) => Sent::Closed,
+        if !self.seen.is_empty()
+            && first
+                .tx
+                .send(Input::Ignored(self.seen.into_iter().collect()))
+                .is_err()
+        {
+            return Sent::Closed;
         }
+        Sent::Nothing
     }
 }

@@ -41,6 +41,38 @@ pub struct WatchConfig {
 }
 
 impl WatchConfig {
+    /// What one watcher for several apps needs: every app's roots and named files once, the
+    /// longest debounce (no app's bursts end sooner than it asked), the shortest poll interval
+    /// and settle time. The rules (extensions, globs, `never`) stay each app's own: they are
+    /// in its route.
+    pub fn union(configs: &[&WatchConfig]) -> Option<WatchConfig> {
+        let (first, rest) = configs.split_first()?;
+        let mut union = (*first).clone();
+        for cfg in rest {
+            for path in &cfg.paths {
+                if !union.paths.contains(path) {
+                    union.paths.push(path.clone());
+                }
+            }
+            for file in &cfg.files {
+                if !union.files.contains(file) {
+                    union.files.push(file.clone());
+                }
+            }
+            union.debounce = union.debounce.max(cfg.debounce);
+            union.poll = match (union.poll, cfg.poll) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            union.settle = match (union.settle, cfg.settle) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            union.follow_symlinks |= cfg.follow_symlinks;
+        }
+        Some(union)
+    }
+
     /// Every file under `root`, ignore files honoured, a 50 ms debounce, nothing else: the
     /// plain case that tests and benchmarks start from.
     pub fn under(root: &std::path::Path) -> WatchConfig {

@@ -375,7 +375,11 @@ fn queue_overflow_is_a_change_flagged_overflow_and_rewatches() {
     let (tx, rx) = bus::channel();
     let mut worker = Worker {
         backend: Backend::new(None, |_: notify::Result<notify::Event>| {}, &tx).expect("backend"),
-        filter: Arc::new(Filter::new(&cfg, &f.root).expect("filter")),
+        filter: Arc::new(Routes(vec![Route::new(
+            &cfg,
+            Filter::new(&cfg, &f.root).expect("filter"),
+            tx.clone(),
+        )])),
         dirs: BTreeSet::new(),
         roots: cfg.paths.clone(),
         files: BTreeSet::new(),
@@ -394,7 +398,10 @@ fn queue_overflow_is_a_change_flagged_overflow_and_rewatches() {
     };
     // As if the events of a directory's creation were lost with the overflow.
     let lost = notify::Event::new(EventKind::Other).set_flag(Flag::Rescan);
-    assert_eq!(worker.handle(&[lost], false), Sent::Change);
+    assert_eq!(
+        worker.handle(&[lost], false),
+        Sent::Change([0].into_iter().collect())
+    );
     match rx.try_recv() {
         Ok(Input::Event(Event::Changed(changes))) => assert!(changes.overflow, "{changes:?}"),
         other => panic!("expected an overflow change set, got {other:?}"),
@@ -520,4 +527,85 @@ fn assert_next_is_only_sentinel_burst(f: &Fixture, rx: &Receiver) {
     fs::write(&sentinel, "x").expect("write sentinel");
     assert_eq!(next_input(rx), tentative_of(&[&sentinel]));
     assert_eq!(next_input(rx), Event::Settled);
+}
+
+/// The next change set and the app it went to, skipping everything else.
+fn next_routed_change(rx: &Receiver) -> (crate::bus::AppId, ChangeSet) {
+    let end = Instant::now() + DEADLINE;
+    loop {
+        let left = end.saturating_duration_since(Instant::now());
+        match rx.recv_timeout_tagged(left) {
+            Ok((app, Input::Event(Event::Changed(changes)))) => return (app, changes),
+            Ok(_) => {}
+            Err(e) => panic!("no change within {DEADLINE:?}: {e}"),
+        }
+    }
+}
+
+#[test]
+fn one_watcher_routes_each_change_to_the_apps_that_watch_it() {
+    let f = Fixture::new(&[
+        "cmd/api/main.go",
+        "cmd/worker/main.go",
+        "internal/lib.go",
+        "web/app.js",
+    ]);
+    let app = |paths: &[&str], extensions: &[&str]| WatchConfig {
+        paths: paths.iter().map(|p| f.p(p)).collect(),
+        extensions: extensions.iter().map(|e| e.to_string()).collect(),
+        ..f.cfg()
+    };
+    let api = app(&["cmd/api", "internal"], &["go"]);
+    let worker = app(&["cmd/worker", "internal"], &["go"]);
+    let web = app(&["web"], &[]);
+    let (tx, rx) = bus::channel();
+    let routes = [&api, &worker, &web]
+        .iter()
+        .enumerate()
+        .map(|(i, cfg)| {
+            let filter = Filter::new(cfg, &f.root).expect("filter");
+            Route::new(cfg, filter, tx.for_app(i))
+        })
+        .collect();
+    let union = WatchConfig::union(&[&api, &worker, &web]).expect("three configs");
+    let watch = Watcher::start_routes(&union, &f.root, Routes(routes), tx).expect("watch");
+    match rx.recv_timeout(DEADLINE) {
+        Ok(Input::Watching(dirs)) => {
+            // internal/ is watched once, for two apps.
+            assert_eq!(dirs, 4, "cmd/api, cmd/worker, internal, web");
+        }
+        other => panic!("expected the watcher to be set up, got {other:?}"),
+    }
+    assert_eq!(watch.watched_dirs(), 4);
+
+    f.create("cmd/worker/main.go=package main // edited");
+    let (to, changes) = next_routed_change(&rx);
+    assert_eq!((to, changes.paths), (1, vec![f.p("cmd/worker/main.go")]));
+
+    f.create("web/app.js=edited");
+    let (to, changes) = next_routed_change(&rx);
+    assert_eq!((to, changes.paths), (2, vec![f.p("web/app.js")]));
+
+    f.create("internal/lib.go=package internal // edited");
+    let mut both = vec![next_routed_change(&rx), next_routed_change(&rx)];
+    both.sort_by_key(|(app, _)| *app);
+    let apps: Vec<_> = both.iter().map(|(app, _)| *app).collect();
+    assert_eq!(apps, vec![0, 1]);
+    for (_, changes) in both {
+        assert_eq!(changes.paths, vec![f.p("internal/lib.go")]);
+    }
+    // A file no app's rules accept reaches none: it is reported as ignored, once.
+    f.create("internal/notes.txt=x");
+    let end = Instant::now() + DEADLINE;
+    loop {
+        match rx.recv_timeout(end.saturating_duration_since(Instant::now())) {
+            Ok(Input::Ignored(paths)) => {
+                assert_eq!(paths, vec![f.p("internal/notes.txt")]);
+                break;
+            }
+            Ok(Input::Event(Event::Changed(changes))) => panic!("routed: {changes:?}"),
+            Ok(_) => {}
+            Err(e) => panic!("nothing within {DEADLINE:?}: {e}"),
+        }
+    }
 }

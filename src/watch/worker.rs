@@ -6,7 +6,8 @@ use super::*;
 /// The watcher thread's state: it alone touches the backend after `start`.
 pub(super) struct Worker {
     pub(super) backend: Backend,
-    pub(super) filter: Arc<Filter>,
+    /// Every app's rules, and where its changes go.
+    pub(super) filter: Arc<Routes>,
     /// Directories with a watch of their own.
     pub(super) dirs: BTreeSet<PathBuf>,
     pub(super) roots: Vec<PathBuf>,
@@ -53,7 +54,7 @@ impl Worker {
         self.publish_count();
         // Which files changed during set-up is decided before `Watching` goes out: a write
         // after it is an event of its own (its watch is in place), never a second report.
-        let mut burst = Burst::default();
+        let mut burst = Burst::new(&self.filter);
         for file in found {
             let modified = file.symlink_metadata().and_then(|meta| meta.modified());
             if modified.is_ok_and(|at| at > since) {
@@ -63,7 +64,7 @@ impl Worker {
         if self.tx.send(Input::Watching(self.dirs.len())).is_err() {
             return false;
         }
-        burst.send(&self.tx, false) != Sent::Closed
+        burst.send(&self.filter, false) != Sent::Closed
     }
 
     /// Sends a warning; the watch limit only once (every new directory would hit it again).
@@ -98,7 +99,10 @@ impl Worker {
                 let early = burst.early_at(self.settle).filter(|at| *at < end);
                 if early.is_some_and(|at| now >= at) {
                     match self.handle(&burst.take(), true) {
-                        Sent::Change => burst.tentative = true,
+                        Sent::Change(to) => {
+                            burst.tentative = true;
+                            burst.tentative_to = to;
+                        }
                         Sent::Nothing => {}
                         Sent::Closed => return,
                     }
@@ -115,7 +119,7 @@ impl Worker {
                         // so that it stops taking CPU from everything else.
                         if self.add(&mut burst, event, Instant::now())
                             && burst.goes_on_after_tentative()
-                            && self.tx.send(Input::Event(Event::Unsettled)).is_err()
+                            && !self.tell(&burst.tentative_to, Event::Unsettled)
                         {
                             return;
                         }
@@ -127,16 +131,26 @@ impl Worker {
                 }
             }
             let sent = self.handle(&burst.events, false);
-            let confirmed = match sent {
+            // An app that had the tentative change and nothing after it: that change was the
+            // whole burst for it.
+            let settled: BTreeSet<usize> = match &sent {
                 Sent::Closed => return,
-                // Nothing after the tentative change counted: that change was the whole burst.
-                Sent::Nothing if burst.tentative => self.tx.send(Input::Event(Event::Settled)),
-                Sent::Nothing | Sent::Change => Ok(()),
+                Sent::Nothing => burst.tentative_to.clone(),
+                Sent::Change(to) => burst.tentative_to.difference(to).copied().collect(),
             };
-            if confirmed.is_err() {
+            if !self.tell(&settled, Event::Settled) {
                 return; // the shell is gone
             }
         }
+    }
+
+    /// Sends `event` to each of these routes' apps; false when the shell is gone.
+    fn tell(&self, routes: &BTreeSet<usize>, event: Event) -> bool {
+        self.filter
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| routes.contains(i))
+            .all(|(_, route)| route.tx.send(Input::Event(event.clone())).is_ok())
     }
 
     /// Adds an event to the burst; true when it is relevant (it extends the quiet period).
@@ -165,7 +179,7 @@ impl Worker {
 
     /// Turns (part of) a burst into one message; `tentative` when more may follow.
     pub(super) fn handle(&mut self, events: &[notify::Event], tentative: bool) -> Sent {
-        let mut burst = Burst::default();
+        let mut burst = Burst::new(&self.filter);
         let mut new_dirs = Vec::new();
         let mut rules_changed = false;
         for event in events {
@@ -190,7 +204,7 @@ impl Worker {
                     continue; // a neighbour of a file or root watched by name
                 }
                 if self.files.contains(path) {
-                    burst.note_own(path);
+                    burst.note_own(&self.filter, path);
                     continue;
                 }
                 let exists = path.symlink_metadata().ok();
@@ -264,7 +278,7 @@ impl Worker {
             self.resync();
         }
         self.publish_count();
-        burst.send(&self.tx, tentative)
+        burst.send(&self.filter, tentative)
     }
 
     /// Watches `dir` and every directory below it that the filter enters; with `found`, also
