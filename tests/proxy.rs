@@ -218,7 +218,7 @@ fn a_page_gets_reload_css_build_failed_and_clear_in_order() {
     assert_eq!(failed.event, "build_failed");
     assert_eq!(
         failed.data,
-        "{\"lines\":[\"./main.go:12:5: undefined: x\"]}"
+        "{\"title\":\"build failed\",\"lines\":[\"./main.go:12:5: undefined: x\"]}"
     );
     assert_eq!(page.next().expect("clear").event, "clear");
 }
