@@ -90,9 +90,13 @@ fn serve(cli: &Cli, cwd: &Path) -> Result<u8, Error> {
     // Re-reads the file with the same flags when it changes while hotdev runs.
     let reload = {
         let (cli, cwd) = (cli.clone(), cwd.to_path_buf());
-        Box::new(move || config::load(&cli, &cwd).map_err(|e| e.to_string()))
+        Box::new(move || {
+            config::load(&cli, &cwd)
+                .map(|config| vec![shell::App::single(config)])
+                .map_err(|e| e.to_string())
+        })
     };
-    shell::run(config, reload)
+    shell::run(vec![shell::App::single(config)], reload)
 }
 
 fn in_cwd<T>(f: impl FnOnce(&Path) -> Result<T, Error>) -> Result<T, Error> {

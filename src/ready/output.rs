@@ -77,13 +77,24 @@ impl Drained {
 /// Starts one thread per piped stream that copies it to hotdev's stdout / stderr unchanged
 /// (flushed per line, or per read for a partial line such as a prompt) until EOF. With `log`,
 /// the first line on either stream that matches settles the check ready; with `tail`, the last
-/// lines are kept there.
+/// lines are kept there. With `prefix` (an app of several), each line starts with it.
 pub fn forward_output(
     stdout: Option<impl Read + Send + 'static>,
     stderr: impl Read + Send + 'static,
     log: Option<(Regex, Check)>,
     tail: Option<Tail>,
+    prefix: Option<&str>,
 ) -> io::Result<Drained> {
+    let prefixed = |out: Box<dyn Write + Send>| -> Box<dyn Write + Send> {
+        match prefix {
+            Some(prefix) => Box::new(Prefixed::new(out, prefix)),
+            None => out,
+        }
+    };
+    let (out, err) = (
+        prefixed(Box::new(io::stdout())),
+        prefixed(Box::new(io::stderr())),
+    );
     let matcher = log.map(|(regex, check)| Arc::new(LineMatcher { regex, check }));
     let (done_tx, done) = mpsc::channel();
     let mut streams = 0;
@@ -92,7 +103,7 @@ pub fn forward_output(
         thread::Builder::new()
             .name("hotdev-stdout".into())
             .spawn(move || {
-                pump(stdout, io::stdout(), matcher.as_deref(), tail.as_ref());
+                pump(stdout, out, matcher.as_deref(), tail.as_ref());
                 let _ = done_tx.send(());
             })?;
         streams += 1;
@@ -100,7 +111,7 @@ pub fn forward_output(
     thread::Builder::new()
         .name("hotdev-stderr".into())
         .spawn(move || {
-            pump(stderr, io::stderr(), matcher.as_deref(), tail.as_ref());
+            pump(stderr, err, matcher.as_deref(), tail.as_ref());
             let _ = done_tx.send(());
         })?;
     streams += 1;
@@ -167,6 +178,44 @@ fn pump(input: impl Read, output: impl Write, matcher: Option<&LineMatcher>, tai
         && !tail_line.is_empty()
     {
         tail.push(&tail_line);
+    }
+}
+
+/// A writer that starts every line with a prefix (an app's name), writing each chunk with its
+/// prefixes in one `write` so that apps sharing hotdev's stdout never split each other's lines
+/// more than their own writes do.
+pub struct Prefixed<W> {
+    out: W,
+    prefix: Vec<u8>,
+    at_line_start: bool,
+}
+
+impl<W> Prefixed<W> {
+    pub fn new(out: W, prefix: &str) -> Prefixed<W> {
+        Prefixed {
+            out,
+            prefix: prefix.as_bytes().to_vec(),
+            at_line_start: true,
+        }
+    }
+}
+
+impl<W: Write> Write for Prefixed<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut chunk = Vec::with_capacity(buf.len() + self.prefix.len() * 2);
+        for piece in buf.split_inclusive(|&b| b == b'\n') {
+            if self.at_line_start {
+                chunk.extend_from_slice(&self.prefix);
+            }
+            chunk.extend_from_slice(piece);
+            self.at_line_start = piece.ends_with(b"\n");
+        }
+        self.out.write_all(&chunk)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
     }
 }
 

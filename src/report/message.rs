@@ -204,6 +204,9 @@ pub struct Stamped<M> {
     pub message: M,
     /// Milliseconds since hotdev started (its own clock).
     pub ts_ms: u64,
+    /// The app it is about, in a project with several (`[apps.NAME]`); absent with one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<String>,
 }
 
 /// Why a running build was cancelled.

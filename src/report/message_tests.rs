@@ -280,6 +280,7 @@ fn every_event_reads_back_as_it_was_written() {
         let line = serde_json::to_string(&Stamped {
             message: &message,
             ts_ms: 1200,
+            app: None,
         })
         .unwrap();
         let back: Stamped<Message> = serde_json::from_str(&line).unwrap();
@@ -298,6 +299,7 @@ fn json_build_failed_has_stable_fields() {
             serving: Some(2),
         },
         ts_ms: 7,
+        app: None,
     })
     .unwrap();
     assert_eq!(

@@ -9,6 +9,7 @@ mod spinner;
 mod terminal;
 pub mod text;
 
+use std::sync::Arc;
 use std::time::Instant;
 
 pub use human::{format_duration, format_status};
@@ -20,11 +21,41 @@ pub use options::{LogFormat, OutputConfig, Verbosity};
 use human::Level;
 use terminal::Terminal;
 
-/// Renders messages in the configured format.
+/// Renders messages in the configured format. Clones share the terminal and the clock; an
+/// app's reporter ([`Reporter::for_app`]) names its app on every line.
+#[derive(Clone)]
 pub struct Reporter {
     output: OutputConfig,
     started: Instant,
-    terminal: Terminal,
+    terminal: Arc<Terminal>,
+    app: Option<Arc<AppLabel>>,
+}
+
+/// An app's name as its lines show it.
+struct AppLabel {
+    name: String,
+    /// The name padded to the widest app's and styled in the app's colour, with a separator:
+    /// the start of each of its lines, hotdev's and the app's own.
+    prefix: String,
+}
+
+/// The colours apps are told apart by, in order (as overmind and foreman do).
+const APP_COLOURS: [console::Color; 6] = [
+    console::Color::Cyan,
+    console::Color::Magenta,
+    console::Color::Green,
+    console::Color::Yellow,
+    console::Color::Blue,
+    console::Color::Red,
+];
+
+/// The start of every line of app `name`: padded to `width`, in the colour of app number
+/// `index` on a colour terminal (plain with NO_COLOR or without one).
+pub fn app_prefix(name: &str, width: usize, index: usize) -> String {
+    let style = console::Style::new()
+        .fg(APP_COLOURS[index % APP_COLOURS.len()])
+        .for_stderr();
+    format!("{} │ ", style.apply_to(format!("{name:<width$}")))
 }
 
 impl Reporter {
@@ -32,7 +63,20 @@ impl Reporter {
         Reporter {
             output,
             started: Instant::now(),
-            terminal: Terminal::stderr(),
+            terminal: Arc::new(Terminal::stderr()),
+            app: None,
+        }
+    }
+
+    /// The same reporter, naming `name` on each line: its human lines start with `prefix`
+    /// ([`app_prefix`]), its JSON events carry `"app"`.
+    pub fn for_app(&self, name: &str, prefix: String) -> Reporter {
+        Reporter {
+            app: Some(Arc::new(AppLabel {
+                name: name.to_string(),
+                prefix,
+            })),
+            ..self.clone()
         }
     }
 
@@ -52,6 +96,7 @@ impl Reporter {
         let stamped = Stamped {
             message,
             ts_ms: u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            app: self.app.as_ref().map(|label| label.name.clone()),
         };
         serde_json::to_string(&stamped).unwrap_or_else(|e| {
             serde_json::json!({"event": "error", "message": format!("cannot write an event: {e}")})
@@ -78,7 +123,11 @@ impl Reporter {
         if !shown {
             return;
         }
-        self.terminal.write(&terminal::styled(level, &text));
+        let line = terminal::styled(level, &text);
+        match &self.app {
+            Some(label) => self.terminal.write(&format!("{}{line}", label.prefix)),
+            None => self.terminal.write(&line),
+        }
         self.terminal
             .after(message, verbosity != Verbosity::Quiet, self.output.bell);
     }

@@ -1,11 +1,15 @@
-//! The thin shell around the engine: one loop that receives inputs from a single channel, feeds
-//! them to [`Engine::step`], and carries out the actions it returns.
+//! The thin shell around the engines: one loop that receives inputs from a single channel,
+//! feeds each to the [`Engine::step`] of the app it is about, and carries out the actions.
 //!
-//! It wires the sources (`start`), turns inputs into events, and carries out actions through
-//! the supervisor (processes), the timer kit, a config reload (`reload`) and the reporter
-//! (`narrate`). It decides nothing: every rule and every timer is the engine's.
+//! A project has one app, or several (`[apps.NAME]`): one engine, supervisor and reporter per
+//! app, one watcher and one loop for all. It wires the sources (`start`), turns inputs into
+//! events, starts apps in dependency order and stops them in reverse (`order`), and carries
+//! out actions through the supervisor (processes), the timer kit, a config reload (`reload`),
+//! the proxy (`pages`) and the reporter (`narrate`). It decides nothing about a reload: every
+//! rule and every timer is the engine's.
 
 mod narrate;
+mod order;
 mod pages;
 mod reload;
 mod start;
@@ -13,7 +17,7 @@ mod start;
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
-use crate::bus::{self, Input, Sender};
+use crate::bus::{self, AppId, Input, Sender};
 use crate::config::Config;
 use crate::engine::{Action, CancelReason, Engine, Event, Manual, Timer};
 use crate::error::Error;
@@ -21,29 +25,77 @@ use crate::exit;
 use crate::keys::{self, Key};
 use crate::process;
 use crate::proxy::Proxy;
-use crate::report::{CancelCause, Message, Redo, Reporter};
+use crate::report::{CancelCause, Message, Redo, Reporter, app_prefix};
 use crate::sources;
 use crate::supervisor::{Supervisor, spawn_named};
 use crate::watch::Watcher;
 
-/// Re-reads the configuration (same flags, same directory): the one line of a `ConfigError`.
-pub type Reload = Box<dyn Fn() -> Result<Config, String>>;
+use order::Life;
 
-/// Everything the loop carries out actions with.
-struct Shell {
+/// One app of the project, as the shell runs it.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub name: String,
+    pub config: Config,
+    /// Apps (by name) that must be ready before this one starts.
+    pub depends_on: Vec<String>,
+    /// Apps (by name) whose swap restarts this one.
+    pub restart_with: Vec<String>,
+    /// `false`: file changes never rebuild or restart it.
+    pub watch: bool,
+}
+
+impl App {
+    /// The one app of a file without `[apps]`.
+    pub fn single(config: Config) -> App {
+        App {
+            name: "app".into(),
+            config,
+            depends_on: Vec::new(),
+            restart_with: Vec::new(),
+            watch: true,
+        }
+    }
+}
+
+/// Re-reads the configuration (same flags, same directory): every app, or the one line of
+/// a `ConfigError`.
+pub type Reload = Box<dyn Fn() -> Result<Vec<App>, String>>;
+
+/// One app's engine and the hands that carry out its actions.
+struct AppRun {
+    name: String,
     config: Config,
-    reload: Reload,
-    /// `None` only while it is being replaced after a config change.
-    watch: Option<Watcher>,
-    reporter: Reporter,
-    tx: Sender,
+    engine: Engine,
     supervisor: Supervisor,
     /// The dev proxy, if one runs; dropping it stops it.
     proxy: Option<Proxy>,
-    /// The engine's armed timers.
-    timers: BTreeMap<Timer, sources::timer::Timer>,
+    /// Names this app on every line (with several apps).
+    reporter: Reporter,
+    /// The apps that must be up before this one starts.
+    depends_on: Vec<AppId>,
+    /// The apps whose new generation restarts this one.
+    restart_with: Vec<AppId>,
+    /// Whether file changes reach it.
+    watch: bool,
+    life: Life,
+}
+
+/// Everything the loop carries out actions with.
+struct Shell {
+    apps: Vec<AppRun>,
+    reload: Reload,
+    /// `None` when no app watches files, or while it is being replaced after a config change.
+    watch: Option<Watcher>,
+    /// Lines about no app in particular.
+    reporter: Reporter,
+    tx: Sender,
+    /// The engines' armed timers.
+    timers: BTreeMap<(AppId, Timer), sources::timer::Timer>,
     /// Events produced by carrying out actions (e.g. a spawn that failed), fed back first.
-    follow_ups: VecDeque<Event>,
+    follow_ups: VecDeque<(AppId, Event)>,
+    /// Shutting down: apps stop one after the other, dependents first.
+    stopping: bool,
     exit_code: u8,
 }
 
@@ -51,67 +103,128 @@ struct Shell {
 const LEFTOVER_GRACE: Duration = Duration::from_secs(1);
 
 /// Runs the reload loop until a shutdown completes; returns the exit code.
-pub fn run(mut config: Config, reload: Reload) -> Result<u8, Error> {
-    let reporter = Reporter::new(config.output);
+pub fn run(mut apps: Vec<App>, reload: Reload) -> Result<u8, Error> {
+    let Some(first) = apps.first() else {
+        return Err(Error::usage("no app to run"));
+    };
+    let reporter = Reporter::new(first.config.output);
     let (tx, rx) = bus::channel();
-    let started = start::start(&config, &reporter, &tx)?;
-    let keys = if config.output.keys {
+    let labels = labels(&apps, &reporter);
+    let started = start::start(&apps, &labels, &reporter, &tx)?;
+    let keys = if first.config.output.keys {
         let tx = tx.clone();
         keys::Keys::start(move |key| tx.send(Input::Key(key)).is_ok())
     } else {
         None
     };
-    // The proxy as it runs (its target's real port) is what the rest of the session uses.
-    let proxy = started.proxy.map(|(running, proxy)| {
-        config.proxy = Some(proxy);
-        running
-    });
-    let mut engine = Engine::new(start::settings_of(&config));
+    let depends = order::resolve(&apps, |app| &app.depends_on);
+    let restarts = order::resolve(&apps, |app| &app.restart_with);
+    let mut runs = Vec::new();
+    for ((((app, parts), (reporter, _)), depends_on), restart_with) in apps
+        .iter_mut()
+        .zip(started.apps)
+        .zip(labels)
+        .zip(depends)
+        .zip(restarts)
+    {
+        // The proxy as it runs (its target's real port) is what the rest of the session uses.
+        let proxy = parts.proxy.map(|(running, proxy)| {
+            app.config.proxy = Some(proxy);
+            running
+        });
+        runs.push(AppRun {
+            name: app.name.clone(),
+            engine: Engine::new(start::settings_of(&app.config)),
+            config: app.config.clone(),
+            supervisor: parts.supervisor,
+            proxy,
+            reporter,
+            depends_on,
+            restart_with,
+            watch: app.watch,
+            life: Life::Waiting,
+        });
+    }
     let mut shell = Shell {
-        config,
+        apps: runs,
         reload,
-        watch: Some(started.watch),
+        watch: started.watch,
         reporter,
         tx,
-        supervisor: started.supervisor,
-        proxy,
         timers: BTreeMap::new(),
         follow_ups: VecDeque::new(),
+        stopping: false,
         exit_code: exit::SUCCESS,
     };
-    let code = shell.run_loop(&mut engine, &rx);
+    let code = shell.run_loop(&rx);
     drop(keys);
     drop(shell.watch.take());
-    drop(shell.proxy.take());
+    for app in &mut shell.apps {
+        drop(app.proxy.take());
+    }
     Ok(code)
 }
 
+/// Each app's reporter and line prefix: with one app, the plain reporter and no prefix.
+fn labels(apps: &[App], reporter: &Reporter) -> Vec<(Reporter, String)> {
+    if apps.len() == 1 {
+        return vec![(reporter.clone(), String::new())];
+    }
+    let width = apps.iter().map(|app| app.name.len()).max().unwrap_or(0);
+    apps.iter()
+        .enumerate()
+        .map(|(i, app)| {
+            let prefix = app_prefix(&app.name, width, i);
+            (reporter.for_app(&app.name, prefix.clone()), prefix)
+        })
+        .collect()
+}
+
 impl Shell {
-    fn run_loop(&mut self, engine: &mut Engine, rx: &bus::Receiver) -> u8 {
-        self.follow_ups.push_back(Event::Start);
+    fn run_loop(&mut self, rx: &bus::Receiver) -> u8 {
+        self.start_due();
         loop {
-            let event = match self.follow_ups.pop_front() {
-                Some(event) => event,
-                None => match rx.recv() {
-                    Ok(input) => match self.take(input) {
-                        Some(event) => event,
+            let (app, event) = match self.follow_ups.pop_front() {
+                Some(next) => next,
+                None => match rx.recv_tagged() {
+                    Ok((app, input)) => match self.take(app, input) {
+                        Some(next) => next,
                         None => continue,
                     },
                     // Unreachable while `self.tx` lives; stop cleanly rather than spin.
-                    Err(_) => Event::Shutdown,
+                    Err(_) => (0, Event::Shutdown),
                 },
             };
-            self.observe(&event);
-            for action in engine.step(event) {
-                if action == Action::Exit {
-                    self.stop_leftovers();
-                    self.reporter.report(&Message::Exit {
-                        code: self.exit_code,
-                    });
-                    return self.exit_code;
-                }
-                self.carry_out(action);
+            if event == Event::Shutdown {
+                self.shutdown();
+            } else if app < self.apps.len() {
+                self.step(app, event);
             }
+            if self.apps.iter().all(|app| app.life == Life::Exited) {
+                self.stop_leftovers();
+                self.reporter.report(&Message::Exit {
+                    code: self.exit_code,
+                });
+                return self.exit_code;
+            }
+        }
+    }
+
+    /// Feeds one event to one app's engine and carries out what it decides.
+    fn step(&mut self, app: AppId, event: Event) {
+        if self.apps[app].life == Life::Exited {
+            return;
+        }
+        self.observe(app, &event);
+        for action in self.apps[app].engine.step(event) {
+            if action == Action::Exit {
+                self.apps[app].life = Life::Exited;
+                if self.stopping {
+                    self.stop_next();
+                }
+                return;
+            }
+            self.carry_out(app, action);
         }
     }
 
@@ -136,12 +249,17 @@ impl Shell {
         });
     }
 
-    /// Turns an input into an engine event, reporting what the engine does not need to see.
-    fn take(&mut self, input: Input) -> Option<Event> {
+    /// Turns an input into an event for an app (a shutdown is for all), reporting what the
+    /// engines do not need to see. Keys act on every app.
+    fn take(&mut self, app: AppId, input: Input) -> Option<(AppId, Event)> {
         match input {
-            Input::Event(event) => Some(event),
-            Input::Key(key) => self.key(key),
-            Input::Ignored(paths) => Some(Event::Ignored(paths)),
+            Input::Event(event) => Some((app, event)),
+            Input::Key(key) => {
+                let event = self.key(key)?;
+                self.broadcast(&event);
+                None
+            }
+            Input::Ignored(paths) => Some((app, Event::Ignored(paths))),
             Input::Watching(dirs) => {
                 self.reporter.report(&Message::Watching { dirs });
                 None
@@ -161,12 +279,25 @@ impl Shell {
                 );
                 self.reporter.report(&Message::Error { message });
                 self.exit_code = exit::FAILURE;
-                Some(Event::Shutdown)
+                Some((0, Event::Shutdown))
             }
             Input::Signal(signal) => {
                 let name = sources::signals::name(signal);
                 self.reporter.report(&Message::Shutdown { signal: name });
-                Some(Event::Shutdown)
+                Some((0, Event::Shutdown))
+            }
+        }
+    }
+
+    /// The same event for every app that runs (keys, pause).
+    fn broadcast(&mut self, event: &Event) {
+        if *event == Event::Shutdown {
+            self.shutdown();
+            return;
+        }
+        for app in 0..self.apps.len() {
+            if self.apps[app].life != Life::Waiting {
+                self.step(app, event.clone());
             }
         }
     }
@@ -201,32 +332,37 @@ impl Shell {
 
     /// The effects an event stands for, before the engine decides on it: a process gone, a
     /// check passed, a timer that has fired.
-    fn observe(&mut self, event: &Event) {
+    fn observe(&mut self, app: AppId, event: &Event) {
         if let Some(timer) = Timer::of(event) {
-            self.timers.remove(&timer);
+            self.timers.remove(&(app, timer));
         }
+        let run = &mut self.apps[app];
         match event {
-            Event::BuildFinished { id, .. } => self.supervisor.build_gone(*id),
-            Event::Ready { generation } => self.supervisor.ready(*generation, &self.reporter),
+            Event::BuildFinished { id, .. } => run.supervisor.build_gone(*id),
+            Event::Ready { generation } => {
+                run.supervisor.ready(*generation, &run.reporter);
+                self.up(app);
+            }
             Event::Exited { generation, status } => {
-                self.supervisor
-                    .exited(&self.config, *generation, *status, &self.reporter)
+                run.supervisor
+                    .exited(&run.config, *generation, *status, &run.reporter)
             }
             _ => {}
         }
     }
 
-    fn carry_out(&mut self, action: Action) {
-        let (config, reporter) = (&self.config, &self.reporter);
+    fn carry_out(&mut self, app: AppId, action: Action) {
+        let run = &mut self.apps[app];
+        let (config, reporter) = (&run.config, &run.reporter);
         match action {
             Action::StartBuild { id, changes } => {
-                if let Err(error) = self.supervisor.start_build(config, id, &changes, reporter) {
+                if let Err(error) = run.supervisor.start_build(config, id, &changes, reporter) {
                     self.follow_ups
-                        .push_back(Event::BuildSpawnFailed { id, error });
+                        .push_back((app, Event::BuildSpawnFailed { id, error }));
                 }
             }
             Action::CancelBuild { id, reason } => {
-                self.supervisor.kill_build(id);
+                run.supervisor.kill_build(id);
                 // A newer change and a timeout are reported by the note that follows.
                 if reason == CancelReason::Shutdown {
                     reporter.report(&Message::BuildCancelled {
@@ -240,24 +376,28 @@ impl Shell {
                 previous,
                 build,
             } => {
-                let started = self
+                let started = run
                     .supervisor
                     .start_generation(config, generation, previous, build, reporter);
                 if !started {
-                    self.follow_ups.push_back(Event::SpawnFailed { generation });
+                    self.follow_ups
+                        .push_back((app, Event::SpawnFailed { generation }));
+                } else if !order::has_check(config) {
+                    // Without a readiness check, running is as ready as it gets.
+                    self.up(app);
                 }
             }
-            Action::StopGeneration { generation } => self
-                .supervisor
-                .stop_generation(config, generation, reporter),
-            Action::KillGeneration { generation } => {
-                self.supervisor.kill_generation(generation, reporter)
+            Action::StopGeneration { generation } => {
+                run.supervisor.stop_generation(config, generation, reporter)
             }
-            Action::ReloadGeneration { generation } => self
+            Action::KillGeneration { generation } => {
+                run.supervisor.kill_generation(generation, reporter)
+            }
+            Action::ReloadGeneration { generation } => run
                 .supervisor
                 .reload_generation(config, generation, reporter),
             Action::StartTimer { timer, after } => {
-                let tx = self.tx.clone();
+                let tx = self.tx.for_app(app);
                 let spawn_tx = self.tx.clone();
                 let armed = sources::timer::after(
                     after,
@@ -266,30 +406,28 @@ impl Shell {
                         let _ = tx.send(Input::Event(timer.fired()));
                     },
                 );
-                self.timers.insert(timer, armed);
+                self.timers.insert((app, timer), armed);
             }
             Action::CancelTimer { timer } => {
-                if let Some(armed) = self.timers.remove(&timer) {
+                if let Some(armed) = self.timers.remove(&(app, timer)) {
                     armed.cancel();
                 }
             }
             Action::Reconfigure { .. } => {
-                let answer = self.reconfigure();
-                self.follow_ups.push_front(answer);
+                let answer = self.reconfigure(app);
+                self.follow_ups.push_front((app, answer));
             }
             Action::Gate(gate) => {
-                if let Some(proxy) = &self.proxy {
+                if let Some(proxy) = &run.proxy {
                     pages::gate(&proxy.handle(), gate);
                 }
             }
             Action::Page(page) => {
-                if let Some(proxy) = &self.proxy {
-                    pages::tell(&proxy.handle(), page, config, &self.supervisor, reporter);
+                if let Some(proxy) = &run.proxy {
+                    pages::tell(&proxy.handle(), page, config, &run.supervisor, reporter);
                 }
             }
-            Action::Report(note) => {
-                narrate::narrate(note, &self.config, &self.supervisor, &self.reporter)
-            }
+            Action::Report(note) => narrate::narrate(note, config, &run.supervisor, reporter),
             Action::Exit => {}
         }
     }

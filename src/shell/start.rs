@@ -14,7 +14,11 @@ use crate::report::{Message, Reporter, VERSION, WarningKind};
 use crate::sockets::Listeners;
 use crate::sources;
 use crate::supervisor::{Supervisor, command_words};
-use crate::watch::Watcher;
+use crate::watch::{Route, Routes, WatchConfig, Watcher};
+
+use std::sync::Arc;
+
+use super::App;
 
 use crate::error::Error;
 
@@ -39,17 +43,29 @@ pub fn settings_of(config: &Config) -> Settings {
     }
 }
 
-/// What start-up hands the loop.
-pub struct Started {
+/// What start-up hands the loop for one app.
+pub struct AppStart {
     pub supervisor: Supervisor,
-    pub watch: Watcher,
     /// The dev proxy, running; its config has the target's real port.
     pub proxy: Option<(Proxy, ProxyConfig)>,
 }
 
+/// What start-up hands the loop.
+pub struct Started {
+    /// In the order of the apps given.
+    pub apps: Vec<AppStart>,
+    /// `None` when no app watches files.
+    pub watch: Option<Watcher>,
+}
+
 /// Sets up everything, reporting what can go wrong without stopping hotdev; `Err` for what
-/// must stop it.
-pub fn start(config: &Config, reporter: &Reporter, tx: &Sender) -> Result<Started, Error> {
+/// must stop it. `reporters` are the apps' own, in their order.
+pub fn start(
+    apps: &[App],
+    labels: &[(Reporter, String)],
+    reporter: &Reporter,
+    tx: &Sender,
+) -> Result<Started, Error> {
     if let Err(e) = process::become_subreaper() {
         // Without it, orphans of a `sh -c` wrapper go to init; stops still signal the group.
         reporter.report(&Message::Error {
@@ -57,7 +73,7 @@ pub fn start(config: &Config, reporter: &Reporter, tx: &Sender) -> Result<Starte
         });
     }
     let guard = match Guard::start() {
-        Ok(guard) => Some(guard),
+        Ok(guard) => Some(Arc::new(guard)),
         Err(e) => {
             reporter.report(&Message::Error {
                 message: format!(
@@ -75,40 +91,77 @@ pub fn start(config: &Config, reporter: &Reporter, tx: &Sender) -> Result<Starte
             ),
         });
     }
-    let listeners = Listeners::bind(&config.listen)?;
-    let proxy = match &config.proxy {
-        Some(proxy) => Some(start_proxy(proxy, &listeners)?),
-        None => None,
-    };
-    let registry = Registry::default();
-    let notify = match config.run.ready {
-        Some(Readiness::Notify) => {
-            let socket = NotifySocket::open()
-                .map_err(|e| Error::runtime(format!("cannot create the readiness socket: {e}")))?;
-            socket
-                .serve(registry.clone(), tx.clone())
-                .map_err(|e| Error::runtime(format!("cannot read the readiness socket: {e}")))?;
-            Some(socket)
-        }
-        _ => None,
-    };
-    let filter = Filter::new(&config.watch, &config.root)?;
-    let watch = Watcher::start(&config.watch, filter, tx.clone())?;
+    let mut parts = Vec::new();
+    for (i, app) in apps.iter().enumerate() {
+        let config = &app.config;
+        let tx = tx.for_app(i);
+        let listeners = Listeners::bind(&config.listen)?;
+        let proxy = match &config.proxy {
+            Some(proxy) => Some(start_proxy(proxy, &listeners)?),
+            None => None,
+        };
+        let registry = Registry::default();
+        let notify = match config.run.ready {
+            Some(Readiness::Notify) => {
+                let socket = NotifySocket::open().map_err(|e| {
+                    Error::runtime(format!("cannot create the readiness socket: {e}"))
+                })?;
+                socket.serve(registry.clone(), tx.clone()).map_err(|e| {
+                    Error::runtime(format!("cannot read the readiness socket: {e}"))
+                })?;
+                Some(socket)
+            }
+            _ => None,
+        };
+        parts.push((tx, listeners, proxy, registry, notify));
+    }
+    let watch = watch_all(apps, tx)?;
     spawn_signal_source(tx.clone())
         .map_err(|e| Error::runtime(format!("cannot listen for signals: {e}")))?;
-    let supervisor = Supervisor::new(tx.clone(), guard, listeners, registry, notify);
-    announce(config, supervisor.listeners(), reporter);
-    if let Some((running, proxy)) = &proxy {
-        reporter.report(&Message::Proxy {
-            url: format!("http://{}", running.local_addr()),
-            target: proxy.target.to_string(),
-        });
+    let several = apps.len() > 1;
+    let mut started = Vec::new();
+    for ((app, (app_reporter, prefix)), (tx, listeners, proxy, registry, notify)) in
+        apps.iter().zip(labels).zip(parts)
+    {
+        let mut supervisor = Supervisor::new(tx, guard.clone(), listeners, registry, notify);
+        if several {
+            supervisor = supervisor.with_prefix(prefix.clone());
+        }
+        announce(&app.config, supervisor.listeners(), app_reporter);
+        if let Some((running, proxy)) = &proxy {
+            app_reporter.report(&Message::Proxy {
+                url: format!("http://{}", running.local_addr()),
+                target: proxy.target.to_string(),
+            });
+        }
+        started.push(AppStart { supervisor, proxy });
     }
     Ok(Started {
-        supervisor,
+        apps: started,
         watch,
-        proxy,
     })
+}
+
+/// One watcher for every app that watches files: a directory once, each change routed to the
+/// apps whose roots and rules accept it.
+pub fn watch_all(apps: &[App], tx: &Sender) -> Result<Option<Watcher>, Error> {
+    let watching: Vec<(usize, &App)> = apps.iter().enumerate().filter(|(_, a)| a.watch).collect();
+    let configs: Vec<&WatchConfig> = watching.iter().map(|(_, a)| &a.config.watch).collect();
+    let Some(union) = WatchConfig::union(&configs) else {
+        return Ok(None);
+    };
+    let mut routes = Vec::new();
+    for (i, app) in &watching {
+        let filter = Filter::new(&app.config.watch, &app.config.root)?;
+        routes.push(Route::new(&app.config.watch, filter, tx.for_app(*i)));
+    }
+    let root = &watching[0].1.config.root;
+    Ok(Some(Watcher::start_routes(
+        &union,
+        root,
+        Routes::new(routes),
+        tx.clone(),
+    )?))
 }
 
 /// Starts the dev proxy, holding requests until the first generation is up. A target with

@@ -48,7 +48,8 @@ mod tests {
                 message: Message::BuildOk {
                     build: 2,
                     duration: Duration::from_millis(840)
-                }
+                },
+                app: None,
             })
         );
     }

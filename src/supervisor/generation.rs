@@ -71,7 +71,7 @@ impl Supervisor {
             listeners: (!self.listeners.is_empty()).then_some(&self.listeners),
             // With listeners, stderr is read (only stderr: a piped stdout is block-buffered
             // by C and Python) so that a failed hand-off can be named when the app exits.
-            output: if log_ready.is_some() {
+            output: if log_ready.is_some() || self.prefix.is_some() {
                 Output::Piped
             } else if !keep_tail {
                 Output::Inherit
@@ -110,7 +110,8 @@ impl Supervisor {
         if let Some(stderr) = child.stderr.take() {
             let log = log_ready.zip(check.clone());
             let kept = keep_tail.then(Tail::default);
-            match ready::forward_output(child.stdout.take(), stderr, log, kept.clone()) {
+            let prefix = self.prefix.as_deref();
+            match ready::forward_output(child.stdout.take(), stderr, log, kept.clone(), prefix) {
                 Ok(forwarding) => {
                     drained = Some(forwarding);
                     tail = kept;

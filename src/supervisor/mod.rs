@@ -8,6 +8,7 @@ mod build;
 mod generation;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use console::Term;
@@ -31,7 +32,7 @@ const OUTPUT_GRACE: Duration = Duration::from_millis(500);
 pub struct Supervisor {
     tx: Sender,
     /// Kills what hotdev started if hotdev is killed; `None` if it could not start.
-    guard: Option<Guard>,
+    guard: Option<Arc<Guard>>,
     listeners: Listeners,
     registry: Registry,
     notify: Option<NotifySocket>,
@@ -39,6 +40,8 @@ pub struct Supervisor {
     generations: BTreeMap<GenId, GenerationRun>,
     /// The last lines of the generation that exited last (for the browser's overlay).
     last_exit: Option<(GenId, Vec<String>)>,
+    /// An app of several: every line of its output starts with this (its name).
+    prefix: Option<String>,
     /// Environment builds get unless the user set it: colour, when their output (shown on
     /// hotdev's stderr) reaches a colour terminal through hotdev's pipe.
     build_fallback_env: Vec<(String, String)>,
@@ -49,7 +52,7 @@ pub struct Supervisor {
 impl Supervisor {
     pub fn new(
         tx: Sender,
-        guard: Option<Guard>,
+        guard: Option<Arc<Guard>>,
         listeners: Listeners,
         registry: Registry,
         notify: Option<NotifySocket>,
@@ -63,12 +66,19 @@ impl Supervisor {
             builds: BTreeMap::new(),
             generations: BTreeMap::new(),
             last_exit: None,
+            prefix: None,
             build_fallback_env: process::colour::fallback_env(colour_terminal(&[Term::stderr()])),
             app_fallback_env: process::colour::fallback_env(colour_terminal(&[
                 Term::stdout(),
                 Term::stderr(),
             ])),
         }
+    }
+
+    /// An app of several: its output is read (both streams) and each line prefixed.
+    pub fn with_prefix(mut self, prefix: String) -> Supervisor {
+        self.prefix = Some(prefix);
+        self
     }
 
     pub fn listeners(&self) -> &Listeners {

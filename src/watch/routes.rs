@@ -63,6 +63,10 @@ impl Route {
 pub struct Routes(pub(super) Vec<Route>);
 
 impl Routes {
+    pub fn new(routes: Vec<Route>) -> Routes {
+        Routes(routes)
+    }
+
     /// Whether a change to `path` counts for some app.
     pub fn accepts(&self, path: &Path, is_dir: bool) -> bool {
         self.0.iter().any(|route| route.accepts(path, is_dir))

@@ -5,7 +5,11 @@ use crate::report::Message;
 use crate::smoke::event::ChildEvent;
 
 fn ev(ts_ms: u64, message: Message) -> Seen {
-    Seen::Event(ChildEvent { ts_ms, message })
+    Seen::Event(ChildEvent {
+        ts_ms,
+        message,
+        app: None,
+    })
 }
 
 /// A driver for `reloads` reloads whose configuration smoke could read.
