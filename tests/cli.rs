@@ -445,3 +445,20 @@ fn init_then_hotdev_serves_the_go_fixture() {
     let status = h.wait_exit(Duration::from_secs(30)).unwrap();
     assert_eq!(status.code(), Some(0), "hotdev exited with {status}");
 }
+
+/// In a Go web app (fixtures/go-web: html/template, templates/, static/) `hotdev init` offers a
+/// commented `[proxy]` whose reload_only names the directories that exist.
+#[test]
+fn init_offers_a_commented_proxy_for_a_go_web_app() {
+    let fx = Fixture::copy("go-web");
+    std::fs::remove_file(fx.file(".hotdev.toml")).expect("remove the fixture's config");
+    let (_, file) = init(fx.path());
+    assert!(file.contains("\n# [proxy]\n"), "{file}");
+    assert!(file.contains("html/template in main.go"), "{file}");
+    assert!(
+        file.contains("# reload_only = [\"templates/**\", \"static/**\"]"),
+        "{file}"
+    );
+    let config = config_loads(fx.path(), None);
+    assert!(!config.contains("[proxy]"), "commented out: {config}");
+}

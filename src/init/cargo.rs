@@ -48,6 +48,7 @@ pub fn plan(dir: &Path) -> Plan {
         output: Some("target".to_owned()),
         tools: strings(&["cargo"]),
         warnings: Vec::new(),
+        web: None,
     };
     match cargo_metadata(dir) {
         Ok(metadata) => plan_from_metadata(dir, &metadata, &mut plan),
@@ -280,6 +281,7 @@ mod tests {
             output: None,
             tools: Vec::new(),
             warnings: Vec::new(),
+            web: None,
         }
     }
 

@@ -61,6 +61,7 @@ fn unknown() -> Plan {
         output: None,
         tools: Vec::new(),
         warnings: vec!["write the command of your server in [run] before running hotdev".into()],
+        web: None,
     }
 }
 
@@ -94,7 +95,57 @@ fn go(dir: &Path) -> Plan {
         output: Some("tmp".to_owned()),
         tools: strings(&["go"]),
         warnings,
+        web: go_web(dir),
     }
+}
+
+/// Packages a Go web app imports; one of them in a non-test Go file makes `init` offer `[proxy]`.
+const GO_WEB_IMPORTS: [&str; 2] = ["\"html/template\"", "\"net/http\""];
+
+/// Directories whose files a browser reloads without a rebuild, when they exist.
+const GO_WEB_DIRS: [&str; 6] = ["templates", "static", "views", "public", "web", "assets"];
+
+/// Whether a Go file in the module imports a web package: the first 500 non-test Go files in
+/// breadth-first order, skipping `vendor`, `testdata`, `tmp` and hidden directories.
+fn go_web(dir: &Path) -> Option<super::plan::Web> {
+    let mut queue = std::collections::VecDeque::from([dir.to_path_buf()]);
+    let mut read = 0;
+    while let Some(next) = queue.pop_front() {
+        let Ok(entries) = std::fs::read_dir(&next) else {
+            continue;
+        };
+        let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+        entries.sort();
+        for path in entries {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if path.is_dir() {
+                if !(name.starts_with('.') || ["vendor", "testdata", "tmp"].contains(&name)) {
+                    queue.push_back(path);
+                }
+                continue;
+            }
+            if !name.ends_with(".go") || name.ends_with("_test.go") {
+                continue;
+            }
+            read += 1;
+            if read > 500 {
+                return None;
+            }
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            if let Some(import) = GO_WEB_IMPORTS.iter().find(|i| text.contains(*i)) {
+                let shown = path.strip_prefix(dir).unwrap_or(&path).display();
+                return Some(super::plan::Web {
+                    evidence: format!("{} in {shown}", import.trim_matches('"')),
+                    reload_only: GO_WEB_DIRS
+                        .iter()
+                        .filter(|d| dir.join(d).is_dir())
+                        .map(|d| format!("{d}/**"))
+                        .collect(),
+                });
+            }
+        }
+    }
+    None
 }
 
 /// The module path of a go.mod: `module example.com/app` (quotes and comments allowed).
@@ -241,6 +292,7 @@ fn node(dir: &Path) -> Plan {
         output: None,
         tools: vec![tool.to_owned()],
         warnings,
+        web: None,
     }
 }
 
@@ -280,6 +332,7 @@ fn python(dir: &Path, marker: &str) -> Plan {
             None => strings(&["python3"]),
         },
         warnings,
+        web: None,
     }
 }
 
@@ -298,6 +351,32 @@ mod tests {
             Some("example.com/q")
         );
         assert_eq!(go_module("go 1.19\nmodules x\n"), None);
+    }
+
+    #[test]
+    fn a_go_web_app_is_recognised_by_its_imports_and_its_dirs_offered() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("go.mod"), "module example.com/w\n").unwrap();
+        std::fs::write(root.join("main.go"), "package main\nfunc main() {}\n").unwrap();
+        assert_eq!(go_web(root), None, "no web import yet");
+        std::fs::create_dir_all(root.join("internal/web")).unwrap();
+        std::fs::write(
+            root.join("internal/web/h_test.go"),
+            "package web\nimport \"net/http\"\n",
+        )
+        .unwrap();
+        assert_eq!(go_web(root), None, "a test file does not count");
+        std::fs::write(
+            root.join("internal/web/h.go"),
+            "package web\nimport (\n\t\"html/template\"\n)\n",
+        )
+        .unwrap();
+        std::fs::create_dir(root.join("templates")).unwrap();
+        std::fs::create_dir(root.join("static")).unwrap();
+        let web = go_web(root).expect("web app");
+        assert_eq!(web.evidence, "html/template in internal/web/h.go");
+        assert_eq!(web.reload_only, ["templates/**", "static/**"]);
     }
 
     #[test]

@@ -34,6 +34,18 @@ pub struct Plan {
     pub tools: Vec<String>,
     /// Things the user should know: ambiguities and fallbacks.
     pub warnings: Vec<String>,
+    /// Set when the project serves web pages (a Go package importing `net/http` or
+    /// `html/template`): the file then offers a commented `[proxy]`.
+    pub web: Option<Web>,
+}
+
+/// What `init` found of a web app, for its commented `[proxy]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Web {
+    /// What gave it away, e.g. `html/template in main.go`.
+    pub evidence: String,
+    /// Globs for the template and asset directories that exist (`templates/**`, `static/**`).
+    pub reload_only: Vec<String>,
 }
 
 /// Owned copies of `items`, for a plan's lists.

@@ -107,6 +107,28 @@ pub fn render(plan: &Plan) -> String {
     line("# [[listen]]");
     line("# address = \"127.0.0.1:8080\"");
     line("# name = \"http\"");
+    if let Some(web) = &plan.web {
+        line("");
+        line(&format!(
+            "# A web app ({}): open the browser at hotdev's dev proxy instead of the app.",
+            web.evidence
+        ));
+        line("# It reloads the page once the new version is ready, shows a failed build in the");
+        line("# page, swaps CSS in place and holds requests during a swap. `target` is the app's");
+        line(
+            "# address: the first [[listen]] when left out; set it when the app binds its own port.",
+        );
+        line("# [proxy]");
+        line("# address = \"127.0.0.1:3000\"");
+        line("# target = \"127.0.0.1:8080\"");
+        let globs = if web.reload_only.is_empty() {
+            vec!["templates/**".to_owned(), "static/**".to_owned()]
+        } else {
+            web.reload_only.clone()
+        };
+        line("# Files whose change only reloads the page, with no build or restart:");
+        line(&format!("# reload_only = {}", list(&globs)));
+    }
     out
 }
 
@@ -127,6 +149,7 @@ mod tests {
             output: None,
             tools: vec!["go".into()],
             warnings: Vec::new(),
+            web: None,
         }
     }
 
@@ -141,6 +164,40 @@ mod tests {
         assert_eq!(file.run.command, Some(CommandFile::Line("tmp/app".into())));
         assert_eq!(file.watch.ignore, Some(vec!["tmp/**".to_owned()]));
         assert!(file.run.strategy.is_none() && file.listen.is_empty());
+    }
+
+    #[test]
+    fn a_web_app_gets_a_commented_proxy_that_parses_once_uncommented() {
+        let mut web = plan(Some("go build -o tmp/app ."), Some("tmp/app"));
+        web.web = Some(crate::init::plan::Web {
+            evidence: "net/http in main.go".into(),
+            reload_only: vec!["templates/**".into()],
+        });
+        let text = render(&web);
+        assert!(text.contains("# [proxy]"), "{text}");
+        assert!(
+            text.contains("# reload_only = [\"templates/**\"]"),
+            "{text}"
+        );
+        assert!(parse(&text).unwrap().proxy.is_none(), "commented out");
+        let on: String = text
+            .lines()
+            .map(|l| match l {
+                "# [proxy]" | "# [[listen]]" => l[2..].to_owned(),
+                _ if l.starts_with("# address =")
+                    || l.starts_with("# target =")
+                    || l.starts_with("# reload_only =")
+                    || l.starts_with("# name =") =>
+                {
+                    l[2..].to_owned()
+                }
+                _ => l.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let file = parse(&on).unwrap_or_else(|e| panic!("{e}\n{on}"));
+        assert!(file.proxy.is_some(), "{on}");
+        assert!(plan(None, None).web.is_none() && !render(&plan(None, None)).contains("[proxy]"));
     }
 
     #[test]

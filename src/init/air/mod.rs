@@ -101,7 +101,16 @@ struct Out {
     stop_signal: Option<&'static str>,
     stop_timeout: Option<String>,
     restart: Option<&'static str>,
+    proxy: Option<Proxy>,
     notes: Vec<Note>,
+}
+
+/// air's enabled `[proxy]` in hotdev's terms: where the browser connects, the app's own port,
+/// and how long a request may wait for the app (air's `app_start_timeout`).
+struct Proxy {
+    address: String,
+    target: Option<String>,
+    hold_timeout: Option<String>,
 }
 
 impl Out {

@@ -79,6 +79,22 @@ pub(super) fn render(out: &Out) -> String {
     if let Some(restart) = out.restart {
         line(&format!("restart = {}", quote(restart)));
     }
+    if let Some(proxy) = &out.proxy {
+        line("");
+        line("[proxy]");
+        line("# Open this address in the browser: hotdev reloads the page once the new version is");
+        line("# ready, shows a failed build in the page, and holds requests during a swap.");
+        line(&format!("address = {}", quote(&proxy.address)));
+        if let Some(target) = &proxy.target {
+            line("# The app's own port (air's app_port).");
+            line(&format!("target = {}", quote(target)));
+        }
+        if let Some(hold) = &proxy.hold_timeout {
+            line(&format!("hold_timeout = {}", quote(hold)));
+        }
+        line("# Files whose change only reloads the page (no build); CSS is swapped in place.");
+        line("# reload_only = [\"templates/**\", \"static/**\"]");
+    }
     line("");
     line("# Zero-downtime swaps: hotdev binds the port and hands it to every generation (fd 3,");
     line(

@@ -169,17 +169,50 @@ fn full_bin_splits_its_environment_into_run_env() {
 }
 
 #[test]
-fn a_proxy_is_named_as_not_mapped_with_what_to_do() {
+fn an_enabled_proxy_becomes_hotdevs_proxy() {
     let translation = translate(PROXY).unwrap();
     let proxy = translation.notes.iter().find(|n| n.key == "proxy").unwrap();
-    assert!(!proxy.mapped);
-    assert!(proxy.text.contains("127.0.0.1:8080"), "{}", proxy.text);
+    assert!(proxy.mapped, "{}", proxy.text);
+    let t: Table = translation.text.parse().unwrap();
+    assert_eq!(
+        get(&t, "proxy.address").and_then(Value::as_str),
+        Some("127.0.0.1:8090")
+    );
+    assert_eq!(
+        get(&t, "proxy.target").and_then(Value::as_str),
+        Some("127.0.0.1:8080")
+    );
+    assert_eq!(
+        get(&t, "proxy.hold_timeout").and_then(Value::as_str),
+        Some("5000ms")
+    );
     let screen = translation
         .notes
         .iter()
         .find(|n| n.key == "screen.clear_on_rebuild")
         .unwrap();
     assert!(screen.text.contains("--clear"));
+}
+
+#[test]
+fn a_proxy_without_a_port_is_a_note_and_a_disabled_one_sets_nothing() {
+    let no_port =
+        "[build]\ncmd = \"go build -o tmp/app .\"\n[proxy]\nenabled = true\napp_port = 8080\n";
+    let translation = translate(no_port).unwrap();
+    let proxy = translation.notes.iter().find(|n| n.key == "proxy").unwrap();
+    assert!(
+        !proxy.mapped && proxy.text.contains("proxy_port"),
+        "{}",
+        proxy.text
+    );
+    let t: Table = translation.text.parse().unwrap();
+    assert!(t.get("proxy").is_none(), "{}", translation.text);
+
+    let disabled =
+        "[build]\ncmd = \"go build -o tmp/app .\"\n[proxy]\nenabled = false\nproxy_port = 8090\n";
+    let translation = translate(disabled).unwrap();
+    let t: Table = translation.text.parse().unwrap();
+    assert!(t.get("proxy").is_none(), "{}", translation.text);
 }
 
 #[test]
