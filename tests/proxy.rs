@@ -556,6 +556,11 @@ fn websocket_echo() -> Handler {
         );
         loop {
             match socket.read() {
+                // An app that is killed: its connection ends with no close frame.
+                Ok(message) if message.to_text().is_ok_and(|t| t == "vanish") => {
+                    socket.get_mut().shutdown(std::net::Shutdown::Both)?;
+                    return Ok(false);
+                }
                 Ok(message) if message.is_text() || message.is_binary() => {
                     socket.send(message).map_err(io::Error::other)?;
                 }
@@ -591,6 +596,39 @@ fn a_websocket_echoes_through_the_proxy() {
         &[0u8, 1, 2, 255]
     );
     socket.close(None).expect("close");
+}
+
+/// An app that goes away without a close frame (killed, crashed): the page still gets a clean
+/// close, 1012 "service restart", and can reconnect; not 1006 (abnormal closure).
+#[test]
+fn a_websocket_whose_app_vanishes_gets_a_clean_close() {
+    let upstream = Upstream::start(localhost(), websocket_echo());
+    let proxy = proxy_to(upstream.addr, Duration::from_secs(5));
+    let stream = TcpStream::connect(proxy.local_addr()).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    let url = format!("ws://{}/ws", proxy.local_addr());
+    let (mut socket, _) = tungstenite::client::client(url.as_str(), stream).expect("handshake");
+    socket
+        .send(tungstenite::Message::text("hello"))
+        .expect("send");
+    assert_eq!(
+        socket.read().expect("echo").into_text().unwrap().as_str(),
+        "hello"
+    );
+    socket
+        .send(tungstenite::Message::text("vanish"))
+        .expect("send");
+    match socket
+        .read()
+        .expect("a close frame, not a dropped connection")
+    {
+        tungstenite::Message::Close(Some(frame)) => {
+            assert_eq!(u16::from(frame.code), 1012, "{frame:?}");
+        }
+        other => panic!("expected a close frame, got {other:?}"),
+    }
 }
 
 // --- what it refuses --------------------------------------------------------------------------

@@ -195,6 +195,10 @@ impl Forwarder {
             };
         tokio::spawn(connection.with_upgrades());
         let request_headers = parts.headers.clone();
+        let websocket = parts
+            .headers
+            .get(header::UPGRADE)
+            .is_some_and(|u| u.as_bytes().eq_ignore_ascii_case(b"websocket"));
         strip_hop_by_hop(&mut parts.headers, true);
         parts.uri = origin_form(&parts.uri);
         parts.version = Version::HTTP_11;
@@ -214,8 +218,12 @@ impl Forwarder {
         tokio::spawn(async move {
             if let (Ok(client), Ok(upstream)) = (client_side.await, upstream_side.await) {
                 let (mut client, mut upstream) = (TokioIo::new(client), TokioIo::new(upstream));
-                // Ends when either side closes; dropping both closes the other.
-                let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                if websocket {
+                    super::websocket::relay(client, upstream).await;
+                } else {
+                    // Ends when either side closes; dropping both closes the other.
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                }
             }
         });
         let (mut parts, _) = response.into_parts();

@@ -13,6 +13,7 @@ mod forward;
 mod inject;
 mod pages;
 mod server;
+mod websocket;
 
 use std::fmt;
 use std::io;
