@@ -44,6 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'hotdev' -ScriptBlock {
             [CompletionResult]::new('--restart', '--restart', [CompletionResultType]::ParameterName, 'What to do when the app exits on its own (default never: wait for a change)')
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Pre-bind ADDR and hand it to every generation (repeatable; replaces [[listen]]): 127.0.0.1:8080, [::1]:8080, 8080 or unix:PATH')
             [CompletionResult]::new('--proxy', '--proxy', [CompletionResultType]::ParameterName, 'Serve the browser dev proxy on ADDR (e.g. 3000): live reload once the new version is ready, build errors in the page. Forwards to [proxy] target or the first listen address')
+            [CompletionResult]::new('--app', '--app', [CompletionResultType]::ParameterName, 'With [apps.NAME] in the config: run only this app and what it depends on (repeatable)')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Human status lines or one JSON object per event')
             [CompletionResult]::new('--no-speculative', '--no-speculative', [CompletionResultType]::ParameterName, 'Build only when a burst''s debounce has run out, not speculatively when it first pauses')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors and the app''s own output')

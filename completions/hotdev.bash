@@ -65,7 +65,7 @@ _hotdev() {
 
     case "${cmd}" in
         hotdev)
-            opts="-c -C -w -e -i -q -v -h -V --config --directory --build --run --watch --ext --ignore --debounce --no-speculative --poll --stop-signal --stop-timeout --strategy --reload-signal --ready --ready-timeout --restart --listen --proxy --log-format --quiet --verbose --no-keys --clear --bell --help --version init config schema man smoke completions help"
+            opts="-c -C -w -e -i -q -v -h -V --config --directory --build --run --watch --ext --ignore --debounce --no-speculative --poll --stop-signal --stop-timeout --strategy --reload-signal --ready --ready-timeout --restart --listen --proxy --app --log-format --quiet --verbose --no-keys --clear --bell --help --version init config schema man smoke completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -160,6 +160,10 @@ _hotdev() {
                     return 0
                     ;;
                 --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --app)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

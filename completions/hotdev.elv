@@ -41,6 +41,7 @@ set edit:completion:arg-completer[hotdev] = {|@words|
             cand --restart 'What to do when the app exits on its own (default never: wait for a change)'
             cand --listen 'Pre-bind ADDR and hand it to every generation (repeatable; replaces [[listen]]): 127.0.0.1:8080, [::1]:8080, 8080 or unix:PATH'
             cand --proxy 'Serve the browser dev proxy on ADDR (e.g. 3000): live reload once the new version is ready, build errors in the page. Forwards to [proxy] target or the first listen address'
+            cand --app 'With [apps.NAME] in the config: run only this app and what it depends on (repeatable)'
             cand --log-format 'Human status lines or one JSON object per event'
             cand --no-speculative 'Build only when a burst''s debounce has run out, not speculatively when it first pauses'
             cand -q 'Print only errors and the app''s own output'

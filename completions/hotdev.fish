@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_hotdev_global_optspecs
-    string join \n c/config= C/directory= build= run= w/watch= e/ext= i/ignore= debounce= no-speculative poll= stop-signal= stop-timeout= strategy= reload-signal= ready= ready-timeout= restart= listen= proxy= log-format= q/quiet v/verbose no-keys clear bell h/help V/version
+    string join \n c/config= C/directory= build= run= w/watch= e/ext= i/ignore= debounce= no-speculative poll= stop-signal= stop-timeout= strategy= reload-signal= ready= ready-timeout= restart= listen= proxy= app= log-format= q/quiet v/verbose no-keys clear bell h/help V/version
 end
 
 function __fish_hotdev_needs_command
@@ -46,6 +46,7 @@ on-failure\t'Start it again, with exponential backoff, when it exited with an er
 always\t'Start it again, with exponential backoff, however it exited'"
 complete -c hotdev -n "__fish_hotdev_needs_command" -l listen -d 'Pre-bind ADDR and hand it to every generation (repeatable; replaces [[listen]]): 127.0.0.1:8080, [::1]:8080, 8080 or unix:PATH' -r
 complete -c hotdev -n "__fish_hotdev_needs_command" -l proxy -d 'Serve the browser dev proxy on ADDR (e.g. 3000): live reload once the new version is ready, build errors in the page. Forwards to [proxy] target or the first listen address' -r
+complete -c hotdev -n "__fish_hotdev_needs_command" -l app -d 'With [apps.NAME] in the config: run only this app and what it depends on (repeatable)' -r
 complete -c hotdev -n "__fish_hotdev_needs_command" -l log-format -d 'Human status lines or one JSON object per event' -r -f -a "human\t'Styled status lines on stderr'
 json\t'One JSON object per event on stderr'"
 complete -c hotdev -n "__fish_hotdev_needs_command" -l no-speculative -d 'Build only when a burst\'s debounce has run out, not speculatively when it first pauses'

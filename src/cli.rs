@@ -117,6 +117,11 @@ pub struct Cli {
     #[arg(long, value_name = "ADDR")]
     pub proxy: Option<String>,
 
+    /// With [apps.NAME] in the config: run only this app and what it depends on
+    /// (repeatable).
+    #[arg(long = "app", value_name = "NAME")]
+    pub apps: Vec<String>,
+
     /// Human status lines or one JSON object per event.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub log_format: Option<crate::report::LogFormat>,

@@ -73,7 +73,8 @@ fn run_cli(cli: Cli) -> u8 {
 
 /// Runs hotdev: the reload loop, until it is asked to stop.
 fn serve(cli: &Cli, cwd: &Path) -> Result<u8, Error> {
-    let config = config::load(cli, cwd)?;
+    let apps = config::load_apps(cli, cwd)?;
+    let config = &apps[0].config;
     if config.file.is_none()
         && config.output.format == report::LogFormat::Human
         && let Some(air) = init::air::find(&config.root)
@@ -90,13 +91,9 @@ fn serve(cli: &Cli, cwd: &Path) -> Result<u8, Error> {
     // Re-reads the file with the same flags when it changes while hotdev runs.
     let reload = {
         let (cli, cwd) = (cli.clone(), cwd.to_path_buf());
-        Box::new(move || {
-            config::load(&cli, &cwd)
-                .map(|config| vec![shell::App::single(config)])
-                .map_err(|e| e.to_string())
-        })
+        Box::new(move || config::load_apps(&cli, &cwd).map_err(|e| e.to_string()))
     };
-    shell::run(vec![shell::App::single(config)], reload)
+    shell::run(apps, reload)
 }
 
 fn in_cwd<T>(f: impl FnOnce(&Path) -> Result<T, Error>) -> Result<T, Error> {

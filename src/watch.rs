@@ -104,6 +104,7 @@ impl Watcher {
         });
         let mut worker = Worker {
             backend,
+            bursts: 0,
             filter: Arc::new(routes),
             dirs: BTreeSet::new(),
             roots: cfg.paths.clone(),

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
 /// The whole file. Every table is optional: an empty file is valid.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Default, Clone, Deserialize, JsonSchema)]
 #[schemars(title = "hotdev configuration (.hotdev.toml)")]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
@@ -29,10 +29,52 @@ pub struct FileConfig {
     pub listen: Vec<ListenFile>,
     /// The browser dev proxy: live reload, build errors in the page, CSS hot swap.
     pub proxy: Option<ProxyFile>,
+    /// Several services in one file (`[apps.NAME]`, NAME of letters, digits, `-` and `_`):
+    /// each is built, run and swapped on its own. The top-level `[watch]`, `[build]` and
+    /// `[run]` are then defaults every app inherits key by key.
+    #[serde(default)]
+    pub apps: BTreeMap<String, AppFile>,
+}
+
+/// `[apps.NAME]`: one service, with the sections of a single-app file.
+#[derive(Debug, Default, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppFile {
+    /// `[apps.NAME.watch]`, laid key by key over the top-level `[watch]`; or `watch = false`:
+    /// file changes never rebuild or restart this app (a Procfile-style entry).
+    pub watch: Option<Switch<WatchFile>>,
+    /// `[apps.NAME.build]`, laid key by key over the top-level `[build]`; or `build = false`:
+    /// this app has no build step even when the top level has one.
+    pub build: Option<Switch<BuildFile>>,
+    /// `[apps.NAME.run]`, laid key by key over the top-level `[run]` (`env` merged).
+    pub run: Option<RunFile>,
+    /// `[[apps.NAME.listen]]`: this app's pre-bound sockets (never inherited).
+    #[serde(default)]
+    pub listen: Vec<ListenFile>,
+    /// `[apps.NAME.proxy]`: a browser dev proxy in front of this app.
+    pub proxy: Option<ProxyFile>,
+    /// Apps that must be ready (their readiness check passed; with none, running) before this
+    /// one starts. Shutdown stops this one first.
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+    /// Apps whose swap restarts this one (each must be in `depends_on`), e.g. a worker that
+    /// holds connections to the API.
+    #[serde(default)]
+    pub restart_with: Vec<String>,
+}
+
+/// A table, or `false` to switch the section off (`true`: the table with its defaults).
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[schemars(untagged)]
+pub enum Switch<T> {
+    /// `watch = false`, `build = false`.
+    Enabled(bool),
+    /// The section's table.
+    Table(T),
 }
 
 /// `[watch]`
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WatchFile {
     /// Roots to watch, relative to the file's directory. Default `["."]`.
@@ -57,11 +99,12 @@ pub struct WatchFile {
 }
 
 /// `[build]`
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BuildFile {
     /// The build command: a string or an array of strings (see "Commands" in DESIGN.md §6).
-    pub command: CommandFile,
+    /// Required, here or (with `[apps]`) in the app's `[apps.NAME.build]`.
+    pub command: Option<CommandFile>,
     /// Variables added to hotdev's environment for the build.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
@@ -77,7 +120,7 @@ pub struct BuildFile {
 }
 
 /// `[run]`
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunFile {
     /// The server command: a string or an array of strings.
@@ -108,7 +151,7 @@ pub struct RunFile {
 }
 
 /// `[[listen]]`
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListenFile {
     /// `"127.0.0.1:8080"`, `"[::1]:8080"`, `"8080"` (127.0.0.1) or `"unix:tmp/app.sock"`.
@@ -118,7 +161,7 @@ pub struct ListenFile {
 }
 
 /// `[proxy]`
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProxyFile {
     /// Where the browser connects: `"127.0.0.1:3000"`, `"3000"` or `":3000"` (127.0.0.1).
@@ -269,6 +312,25 @@ impl<'de> Deserialize<'de> for Poll {
     }
 }
 
+impl<'de, T: Deserialize<'de> + Default> Deserialize<'de> for Switch<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct SwitchVisitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de> + Default> Visitor<'de> for SwitchVisitor<T> {
+            type Value = Switch<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a table, or `false` to switch it off")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Switch::Enabled(v))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Switch::Table)
+            }
+        }
+        deserializer.deserialize_any(SwitchVisitor(std::marker::PhantomData))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,7 +342,7 @@ mod tests {
                 .unwrap();
         assert_eq!(
             file.build.unwrap().command,
-            CommandFile::Line("go build -o tmp/app .".into())
+            Some(CommandFile::Line("go build -o tmp/app .".into()))
         );
         assert_eq!(file.run.command, Some(CommandFile::Line("tmp/app".into())));
     }
@@ -331,6 +393,26 @@ mod tests {
     #[test]
     fn ready_with_two_keys_is_rejected() {
         assert!(parse("[run]\nready = { notify = true, delay = \"1s\" }\n").is_err());
+    }
+
+    #[test]
+    fn apps_take_tables_or_false_and_say_what_else_they_expected() {
+        let file =
+            parse("[apps.api.watch]\ndebounce = \"1s\"\n[apps.db]\nwatch = false\nbuild = false\n")
+                .unwrap();
+        assert_eq!(
+            file.apps["api"].watch,
+            Some(Switch::Table(WatchFile {
+                debounce: Some("1s".into()),
+                ..WatchFile::default()
+            }))
+        );
+        assert_eq!(file.apps["db"].watch, Some(Switch::Enabled(false)));
+        assert_eq!(file.apps["db"].build, Some(Switch::Enabled(false)));
+        let error = parse("[apps.api]\nwatch = 3\n").unwrap_err();
+        assert!(error.message().contains("a table, or `false`"), "{error}");
+        let error = parse("[apps.api.watch]\ndebounse = \"1s\"\n").unwrap_err();
+        assert!(error.message().contains("debounse"), "{error}");
     }
 
     #[test]

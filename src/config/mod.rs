@@ -4,6 +4,7 @@
 //! absolute, durations are `Duration`s, signals are `Signal`s. Parsing lives in `file`,
 //! merging with the CLI and validation in `resolve`, error rendering in `error`.
 
+pub mod apps;
 mod dotenv;
 pub mod error;
 pub mod file;
@@ -16,7 +17,7 @@ mod source;
 pub(crate) mod value;
 
 pub use error::ConfigError;
-pub use resolve::{defaults, discover, load};
+pub use resolve::{defaults, discover, load, load_apps};
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -52,6 +53,32 @@ pub struct Config {
     /// The browser dev proxy (`[proxy]`, `--proxy`), if any.
     pub proxy: Option<ProxyConfig>,
     pub output: OutputConfig,
+}
+
+/// One app of the project: a file without `[apps]` has one, named `app`.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub name: String,
+    pub config: Config,
+    /// Apps (by name) that must be ready before this one starts.
+    pub depends_on: Vec<String>,
+    /// Apps (by name) whose swap restarts this one.
+    pub restart_with: Vec<String>,
+    /// `false`: file changes never rebuild or restart it.
+    pub watch: bool,
+}
+
+impl App {
+    /// The one app of a file without `[apps]`.
+    pub fn single(config: Config) -> App {
+        App {
+            name: "app".into(),
+            config,
+            depends_on: Vec::new(),
+            restart_with: Vec::new(),
+            watch: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -95,6 +95,28 @@ impl Source {
         }
     }
 
+    /// The key an app's value was read from: `apps.NAME.KEY` when the app's table writes it,
+    /// else the top-level `KEY` it inherited, else (neither writes it) the app's table
+    /// `apps.NAME`. With no app, `KEY`.
+    pub fn scoped(&self, app: Option<&str>, key: &str) -> String {
+        let Some(app) = app else {
+            return key.to_owned();
+        };
+        let own = format!("apps.{app}.{key}");
+        if self.has(&own) {
+            own
+        } else if self.has(key) {
+            key.to_owned()
+        } else {
+            format!("apps.{app}")
+        }
+    }
+
+    /// Whether the file writes `key` (dotted).
+    pub fn has(&self, key: &str) -> bool {
+        self.entries.iter().any(|entry| entry.key == key)
+    }
+
     /// The 1-based line where `key` (dotted, as in errors) is written, if the file has it.
     /// For `hotdev config`, which says where each value came from.
     pub fn line_of(&self, key: &str) -> Option<usize> {
@@ -317,7 +339,7 @@ mod tests {
     fn unknown_top_level_table_lists_the_valid_ones() {
         assert_eq!(
             error("[server]\nx = 1\n"),
-            ".hotdev.toml:1:2: unknown key `server` at the top level (key `server`)\n  hint: valid here: `watch`, `build`, `run`, `listen`, `proxy`"
+            ".hotdev.toml:1:2: unknown key `server` at the top level (key `server`)\n  hint: valid here: `watch`, `build`, `run`, `listen`, `proxy`, `apps`"
         );
     }
 

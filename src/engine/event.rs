@@ -23,6 +23,9 @@ pub struct ChangeSet {
     /// The burst has paused (speculative builds) but its debounce has not run out: more may
     /// follow. A build of it starts at once, and its result waits for [`Event::Settled`].
     pub tentative: bool,
+    /// Which of the watcher's bursts this is (counted from 1; 0 for none, e.g. a manual
+    /// rebuild). Apps handed the same burst may share one run of the same build command.
+    pub burst: u64,
 }
 
 /// How a build or a generation ended.

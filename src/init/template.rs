@@ -159,7 +159,9 @@ mod tests {
         let file = parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
         assert_eq!(
             file.build.map(|b| b.command),
-            Some(CommandFile::Line("go build -o \"tmp/my app\" .".into()))
+            Some(Some(CommandFile::Line(
+                "go build -o \"tmp/my app\" .".into()
+            )))
         );
         assert_eq!(file.run.command, Some(CommandFile::Line("tmp/app".into())));
         assert_eq!(file.watch.ignore, Some(vec!["tmp/**".to_owned()]));

@@ -173,6 +173,14 @@ fn line_of(message: &Message) -> (Level, String) {
                     .join(", ")
             ),
         ),
+        BuildShared {
+            build,
+            with_app,
+            with_build,
+        } => (
+            Level::Step,
+            format!("build {build} is {with_app}'s build {with_build} (same command)"),
+        ),
         BuildStarted { build, pid, .. } => {
             (Level::Step, format!("build {build} started (pid {pid})"))
         }
@@ -285,6 +293,10 @@ fn line_of(message: &Message) -> (Level, String) {
                     Redo::Restart => "restarting",
                 }
             ),
+        ),
+        RestartWith { swapped } => (
+            Level::Step,
+            format!("restarting: {swapped} was swapped (restart_with)"),
         ),
         Restarting { attempt, delay } => (
             Level::Warn,

@@ -69,6 +69,14 @@ pub enum Message {
         #[serde(with = "paths")]
         paths: Vec<PathBuf>,
     },
+    /// This app's build is another app's run of the same command for the same change.
+    BuildShared {
+        build: BuildId,
+        /// The app whose supervisor runs it.
+        with_app: String,
+        /// Its number there.
+        with_build: BuildId,
+    },
     BuildStarted {
         build: BuildId,
         pid: i32,
@@ -158,6 +166,11 @@ pub enum Message {
         action: Redo,
     },
     /// The restart policy starts the app again after `delay`.
+    /// With `[apps]`: `swapped`, which this app lists in `restart_with`, was swapped, so this app
+    /// restarts.
+    RestartWith {
+        swapped: String,
+    },
     Restarting {
         attempt: u32,
         #[serde(rename = "delay_ms", with = "millis")]

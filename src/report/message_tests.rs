@@ -47,6 +47,14 @@ fn samples() -> Vec<Message> {
         Message::Ignored {
             paths: vec!["/p/tmp/x".into()],
         },
+        Message::RestartWith {
+            swapped: "api".into(),
+        },
+        Message::BuildShared {
+            build: 2,
+            with_app: "api".into(),
+            with_build: 1,
+        },
         Message::BuildStarted {
             build: 1,
             pid: 100,
@@ -179,6 +187,8 @@ fn variant(message: &Message) -> usize {
         Exit { .. } => 28,
         Proxy { .. } => 29,
         Browser { .. } => 30,
+        BuildShared { .. } => 31,
+        RestartWith { .. } => 32,
     }
 }
 

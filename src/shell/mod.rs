@@ -12,6 +12,7 @@ mod narrate;
 mod order;
 mod pages;
 mod reload;
+mod shared;
 mod start;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -33,30 +34,7 @@ use crate::watch::Watcher;
 use order::Life;
 
 /// One app of the project, as the shell runs it.
-#[derive(Debug, Clone)]
-pub struct App {
-    pub name: String,
-    pub config: Config,
-    /// Apps (by name) that must be ready before this one starts.
-    pub depends_on: Vec<String>,
-    /// Apps (by name) whose swap restarts this one.
-    pub restart_with: Vec<String>,
-    /// `false`: file changes never rebuild or restart it.
-    pub watch: bool,
-}
-
-impl App {
-    /// The one app of a file without `[apps]`.
-    pub fn single(config: Config) -> App {
-        App {
-            name: "app".into(),
-            config,
-            depends_on: Vec::new(),
-            restart_with: Vec::new(),
-            watch: true,
-        }
-    }
-}
+pub use crate::config::App;
 
 /// Re-reads the configuration (same flags, same directory): every app, or the one line of
 /// a `ConfigError`.
@@ -94,6 +72,10 @@ struct Shell {
     timers: BTreeMap<(AppId, Timer), sources::timer::Timer>,
     /// Events produced by carrying out actions (e.g. a spawn that failed), fed back first.
     follow_ups: VecDeque<(AppId, Event)>,
+    /// Builds of one command that several apps share.
+    shared: shared::SharedBuilds,
+    /// Counts the inputs taken: build requests of one step come from the same event.
+    step: u64,
     /// Shutting down: apps stop one after the other, dependents first.
     stopping: bool,
     exit_code: u8,
@@ -153,6 +135,8 @@ pub fn run(mut apps: Vec<App>, reload: Reload) -> Result<u8, Error> {
         tx,
         timers: BTreeMap::new(),
         follow_ups: VecDeque::new(),
+        shared: shared::SharedBuilds::default(),
+        step: 0,
         stopping: false,
         exit_code: exit::SUCCESS,
     };
@@ -163,6 +147,14 @@ pub fn run(mut apps: Vec<App>, reload: Reload) -> Result<u8, Error> {
         drop(app.proxy.take());
     }
     Ok(code)
+}
+
+/// What makes two apps' builds the same run: the command, its environment and directory.
+fn shared_key(config: &Config) -> String {
+    match &config.build {
+        Some(build) => format!("{:?} in {}", build.command, config.root.display()),
+        None => String::new(),
+    }
 }
 
 /// Each app's reporter and line prefix: with one app, the plain reporter and no prefix.
@@ -187,7 +179,7 @@ impl Shell {
             let (app, event) = match self.follow_ups.pop_front() {
                 Some(next) => next,
                 None => match rx.recv_tagged() {
-                    Ok((app, input)) => match self.take(app, input) {
+                    Ok((app, input)) => match self.take_next(app, input) {
                         Some(next) => next,
                         None => continue,
                     },
@@ -216,6 +208,7 @@ impl Shell {
             return;
         }
         self.observe(app, &event);
+        self.tell_riders(app, &event);
         for action in self.apps[app].engine.step(event) {
             if action == Action::Exit {
                 self.apps[app].life = Life::Exited;
@@ -225,6 +218,35 @@ impl Shell {
                 return;
             }
             self.carry_out(app, action);
+        }
+    }
+
+    /// An input from the channel: one more step.
+    fn take_next(&mut self, app: AppId, input: Input) -> Option<(AppId, Event)> {
+        self.step += 1;
+        self.take(app, input)
+    }
+
+    /// A shared build ended: every app that rode on it gets the same result under its own
+    /// build number.
+    fn tell_riders(&mut self, app: AppId, event: &Event) {
+        let id = match event {
+            Event::BuildFinished { id, .. } | Event::BuildSpawnFailed { id, .. } => *id,
+            _ => return,
+        };
+        for (rider, build) in self.shared.finished(app, id) {
+            let event = match event.clone() {
+                Event::BuildFinished { status, report, .. } => Event::BuildFinished {
+                    id: build,
+                    status,
+                    report,
+                },
+                Event::BuildSpawnFailed { error, .. } => {
+                    Event::BuildSpawnFailed { id: build, error }
+                }
+                other => other,
+            };
+            self.follow_ups.push_back((rider, event));
         }
     }
 
@@ -356,13 +378,42 @@ impl Shell {
         let (config, reporter) = (&run.config, &run.reporter);
         match action {
             Action::StartBuild { id, changes } => {
-                if let Err(error) = run.supervisor.start_build(config, id, &changes, reporter) {
-                    self.follow_ups
-                        .push_back((app, Event::BuildSpawnFailed { id, error }));
+                let key = shared::Key {
+                    command: shared_key(config),
+                    when: match changes.burst {
+                        0 => shared::When::Step(self.step),
+                        burst => shared::When::Burst(burst),
+                    },
+                };
+                match self.shared.start(key, app, id) {
+                    shared::Start::Spawn => {
+                        if let Err(error) =
+                            run.supervisor.start_build(config, id, &changes, reporter)
+                        {
+                            self.follow_ups
+                                .push_back((app, Event::BuildSpawnFailed { id, error }));
+                        }
+                    }
+                    shared::Start::Ride { owner, build } => {
+                        let with_app = self.apps[owner].name.clone();
+                        self.apps[app].reporter.report(&Message::BuildShared {
+                            build: id,
+                            with_app,
+                            with_build: build,
+                        });
+                    }
                 }
             }
             Action::CancelBuild { id, reason } => {
-                run.supervisor.kill_build(id);
+                let kill = match self.shared.cancel(app, id) {
+                    shared::Cancel::Kill => true,
+                    // Others ride on it: it goes on for them, unless everything stops.
+                    shared::Cancel::Keep => reason != CancelReason::NewerChange,
+                    shared::Cancel::Ride => false,
+                };
+                if kill {
+                    run.supervisor.kill_build(id);
+                }
                 // A newer change and a timeout are reported by the note that follows.
                 if reason == CancelReason::Shutdown {
                     reporter.report(&Message::BuildCancelled {

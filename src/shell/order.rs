@@ -5,6 +5,7 @@
 use crate::bus::AppId;
 use crate::config::Config;
 use crate::engine::{Event, Manual};
+use crate::report::Message;
 
 use super::{App, Shell};
 
@@ -96,6 +97,10 @@ impl Shell {
                     if self.apps[other].restart_with.contains(&app)
                         && self.apps[other].life == Life::Up
                     {
+                        let swapped = self.apps[app].name.clone();
+                        self.apps[other]
+                            .reporter
+                            .report(&Message::RestartWith { swapped });
                         self.follow_ups
                             .push_back((other, Event::Manual(Manual::Restart)));
                     }

@@ -183,9 +183,9 @@ impl Burst {
         self.seen.insert(path.to_path_buf());
     }
 
-    /// One message per app with changes (`tentative` when more may follow), or the ignored
-    /// paths (once, to the first app).
-    pub fn send(self, routes: &Routes, tentative: bool) -> Sent {
+    /// One message per app with changes (`tentative` when more may follow; each names the
+    /// `burst`, the same for every app), or the ignored paths (once, to the first app).
+    pub fn send(self, routes: &Routes, tentative: bool, burst: u64) -> Sent {
         let mut to = BTreeSet::new();
         for (i, ((route, changed), assets)) in
             routes.iter().zip(self.changed).zip(self.assets).enumerate()
@@ -198,6 +198,7 @@ impl Burst {
                 assets: assets.into_iter().collect(),
                 overflow: self.overflow,
                 tentative,
+                burst,
             };
             if route
                 .tx

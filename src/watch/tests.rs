@@ -64,11 +64,21 @@ fn next_change(rx: &Receiver) -> ChangeSet {
     loop {
         let left = end.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
-            Ok(Input::Event(Event::Changed(changes))) => return changes,
+            Ok(Input::Event(Event::Changed(changes))) => return unnumbered(changes),
             Ok(Input::Ignored(_)) => continue,
             Ok(other) => panic!("unexpected input: {other:?}"),
             Err(e) => panic!("no change within {DEADLINE:?}: {e}"),
         }
+    }
+}
+
+/// A change set without its burst number, to compare with [`only`]: the numbers are checked
+/// by `bursts_are_numbered_and_one_burst_has_one_number_for_every_app`.
+fn unnumbered(changes: ChangeSet) -> ChangeSet {
+    assert!(changes.burst > 0, "a burst is numbered from 1: {changes:?}");
+    ChangeSet {
+        burst: 0,
+        ..changes
     }
 }
 
@@ -78,6 +88,7 @@ fn only(paths: &[&Path]) -> ChangeSet {
         assets: vec![],
         overflow: false,
         tentative: false,
+        burst: 0,
     }
 }
 
@@ -374,6 +385,7 @@ fn queue_overflow_is_a_change_flagged_overflow_and_rewatches() {
     let cfg = f.cfg();
     let (tx, rx) = bus::channel();
     let mut worker = Worker {
+        bursts: 0,
         backend: Backend::new(None, |_: notify::Result<notify::Event>| {}, &tx).expect("backend"),
         filter: Arc::new(Routes(vec![Route::new(
             &cfg,
@@ -417,9 +429,10 @@ fn next_input(rx: &Receiver) -> Event {
     loop {
         let left = end.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
-            Ok(Input::Event(event @ (Event::Changed(_) | Event::Settled | Event::Unsettled))) => {
-                return event;
+            Ok(Input::Event(Event::Changed(changes))) => {
+                return Event::Changed(unnumbered(changes));
             }
+            Ok(Input::Event(event @ (Event::Settled | Event::Unsettled))) => return event,
             Ok(Input::Ignored(_)) => continue,
             Ok(other) => panic!("unexpected input: {other:?}"),
             Err(e) => panic!("nothing within {DEADLINE:?}: {e}"),
@@ -584,6 +597,7 @@ fn one_watcher_routes_each_change_to_the_apps_that_watch_it() {
 
     f.create("web/app.js=edited");
     let (to, changes) = next_routed_change(&rx);
+    let earlier = changes.burst;
     assert_eq!((to, changes.paths), (2, vec![f.p("web/app.js")]));
 
     f.create("internal/lib.go=package internal // edited");
@@ -591,6 +605,14 @@ fn one_watcher_routes_each_change_to_the_apps_that_watch_it() {
     both.sort_by_key(|(app, _)| *app);
     let apps: Vec<_> = both.iter().map(|(app, _)| *app).collect();
     assert_eq!(apps, vec![0, 1]);
+    // One burst, one number for both apps (their builds of one command may be one run),
+    // and a later burst has a later number.
+    assert_eq!(both[0].1.burst, both[1].1.burst);
+    assert!(
+        both[0].1.burst > earlier,
+        "{} after {earlier}",
+        both[0].1.burst
+    );
     for (_, changes) in both {
         assert_eq!(changes.paths, vec![f.p("internal/lib.go")]);
     }

@@ -6,6 +6,8 @@ use super::*;
 /// The watcher thread's state: it alone touches the backend after `start`.
 pub(super) struct Worker {
     pub(super) backend: Backend,
+    /// The bursts sent so far: the next one is numbered `bursts + 1`.
+    pub(super) bursts: u64,
     /// Every app's rules, and where its changes go.
     pub(super) filter: Arc<Routes>,
     /// Directories with a watch of their own.
@@ -64,7 +66,8 @@ impl Worker {
         if self.tx.send(Input::Watching(self.dirs.len())).is_err() {
             return false;
         }
-        burst.send(&self.filter, false) != Sent::Closed
+        self.bursts += 1;
+        burst.send(&self.filter, false, self.bursts) != Sent::Closed
     }
 
     /// Sends a warning; the watch limit only once (every new directory would hit it again).
@@ -278,7 +281,8 @@ impl Worker {
             self.resync();
         }
         self.publish_count();
-        burst.send(&self.filter, tentative)
+        self.bursts += 1;
+        burst.send(&self.filter, tentative, self.bursts)
     }
 
     /// Watches `dir` and every directory below it that the filter enters; with `found`, also

@@ -15,7 +15,22 @@ impl Ctx<'_> {
         let from_file = file.build.as_ref();
         let (command, at) = match (&self.cli.build, from_file) {
             (Some(line), _) => (CommandFile::Line(line.clone()), At::Flag("--build")),
-            (None, Some(build)) => (build.command.clone(), At::Key("build.command")),
+            (None, Some(build)) => match &build.command {
+                Some(command) => (command.clone(), At::Key("build.command")),
+                None => {
+                    let table = match self.app {
+                        Some(app) => format!("[apps.{app}.build]"),
+                        None => "[build]".to_owned(),
+                    };
+                    return Err(self.error(
+                        At::Key("build"),
+                        Problem::new(format!("{table} has no `command`")).with_hint(
+                            "add `command = \"…\"`, e.g. command = \"go build -o tmp/app .\"; \
+                             with [apps], `build = false` gives an app no build",
+                        ),
+                    ));
+                }
+            },
             (None, None) => return Ok(None),
         };
         let program = value::program(&command).map_err(|problem| self.error(at, problem))?;

@@ -11,10 +11,11 @@ use super::error::{ConfigError, Problem};
 use super::file::FileConfig;
 use super::never::{never_watched, normalize};
 use super::source::Source;
-use super::{Config, FILE_NAME};
+use super::{App, Config, FILE_NAME};
 use crate::cli::Cli;
 use crate::report::{OutputConfig, Verbosity};
 
+mod apps;
 mod build;
 mod env;
 mod listen;
@@ -49,9 +50,27 @@ pub mod defaults {
     pub const LISTEN_NAME: &str = "unknown";
 }
 
-/// Finds and reads the config file, merges it with `cli`, and validates the result.
-/// `cwd` is the process's working directory; `-C` is applied to it here.
+/// Finds and reads the config file, merges it with `cli`, and validates the result: one app.
+/// `cwd` is the process's working directory; `-C` is applied to it here. A file with several
+/// `[apps]` is an error here unless `--app` picks one: see [`load_apps`].
 pub fn load(cli: &Cli, cwd: &Path) -> Result<Config, ConfigError> {
+    let mut apps = load_apps(cli, cwd)?;
+    if apps.len() > 1 {
+        let names: Vec<String> = apps.iter().map(|app| app.name.clone()).collect();
+        return Err(ConfigError::nowhere(
+            Problem::new(format!(
+                "this runs one app, and the file has several ({}) with what they depend on",
+                names.join(", ")
+            ))
+            .with_hint("pick one with `--app NAME` (one that depends on no other app)"),
+        ));
+    }
+    Ok(apps.remove(0).config)
+}
+
+/// Every app of the configuration (one for a file without `[apps]`), in name order, limited
+/// to `--app` and what those depend on.
+pub fn load_apps(cli: &Cli, cwd: &Path) -> Result<Vec<App>, ConfigError> {
     let env = Env {
         path: std::env::var_os("PATH"),
         cargo_target_dir: std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from),
@@ -68,7 +87,7 @@ struct Env {
     own_output: Vec<PathBuf>,
 }
 
-fn load_with(cli: &Cli, cwd: &Path, env: &Env) -> Result<Config, ConfigError> {
+fn load_with(cli: &Cli, cwd: &Path, env: &Env) -> Result<Vec<App>, ConfigError> {
     let cwd = match &cli.directory {
         Some(dir) => {
             let dir = normalize(&cwd.join(dir));
@@ -93,8 +112,10 @@ fn load_with(cli: &Cli, cwd: &Path, env: &Env) -> Result<Config, ConfigError> {
             cwd: &cwd,
             root: &cwd,
             env,
+            app: None,
         };
-        return ctx.resolve(FileConfig::default(), None);
+        ctx.no_apps_chosen()?;
+        return Ok(vec![App::single(ctx.resolve(FileConfig::default(), None)?)]);
     };
     let bytes = std::fs::read(&path).map_err(|error| {
         let problem = Problem::new(format!("cannot read `{}`: {error}", path.display()));
@@ -115,8 +136,13 @@ fn load_with(cli: &Cli, cwd: &Path, env: &Env) -> Result<Config, ConfigError> {
         cwd: &cwd,
         root: &root,
         env,
+        app: None,
     };
-    ctx.resolve(file, Some(path.clone()))
+    if file.apps.is_empty() {
+        ctx.no_apps_chosen()?;
+        return Ok(vec![App::single(ctx.resolve(file, Some(path))?)]);
+    }
+    ctx.apps(&file, &path)
 }
 
 /// The file `--config` names. `/dev/null` (the usual way to say "none") means no config
@@ -163,13 +189,19 @@ struct Ctx<'a> {
     cwd: &'a Path,
     root: &'a Path,
     env: &'a Env,
+    /// The app being resolved, in a file with `[apps]`: keys are looked up in its table
+    /// first, and messages name it.
+    app: Option<&'a str>,
 }
 
 impl Ctx<'_> {
-    fn error(&self, at: At<'_>, problem: Problem) -> ConfigError {
+    fn error(&self, at: At<'_>, mut problem: Problem) -> ConfigError {
+        if let Some(app) = self.app {
+            problem.message = format!("app `{app}`: {}", problem.message);
+        }
         match (at, self.source) {
             (At::Flag(flag), _) => ConfigError::flag(flag, problem),
-            (At::Key(key), Some(source)) => source.error(key, problem),
+            (At::Key(key), Some(source)) => source.error(&source.scoped(self.app, key), problem),
             (At::Key(key), None) => ConfigError::nowhere(problem).with_key(key),
         }
     }
@@ -249,7 +281,10 @@ impl Ctx<'_> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;
+
+#[cfg(test)]
+mod apps_tests;
 
 #[cfg(test)]
 mod props;

@@ -30,6 +30,12 @@ impl Ctx<'_> {
             (CommandFile::Line(line.clone()), At::Flag("--run"))
         } else if let Some(command) = &run.command {
             (command.clone(), At::Key("run.command"))
+        } else if let Some(app) = self.app {
+            return Err(self.error(
+                At::Key("run"),
+                Problem::new("no run command")
+                    .with_hint(format!("set `command = \"…\"` in [apps.{app}.run]")),
+            ));
         } else {
             return Err(no_run_command(self.source.is_some(), self.cwd));
         };

@@ -13,13 +13,13 @@ use crate::process::Program;
 use crate::sockets::ListenAddress;
 
 /// A project directory, and a PATH of fake programs outside it.
-struct Project {
+pub(super) struct Project {
     dir: TempDir,
     bin: TempDir,
 }
 
 impl Project {
-    fn new(toml: Option<&str>) -> Project {
+    pub(super) fn new(toml: Option<&str>) -> Project {
         let project = Project {
             dir: TempDir::new().unwrap(),
             bin: TempDir::new().unwrap(),
@@ -46,6 +46,13 @@ impl Project {
     }
 
     fn load_in(&self, sub: &str, args: &[&str]) -> Result<Config, ConfigError> {
+        self.load_apps_in(sub, args).map(|mut apps| {
+            assert_eq!(apps.len(), 1, "one app");
+            apps.remove(0).config
+        })
+    }
+
+    pub(super) fn load_apps_in(&self, sub: &str, args: &[&str]) -> Result<Vec<App>, ConfigError> {
         let cli =
             Cli::try_parse_from(std::iter::once("hotdev").chain(args.iter().copied())).unwrap();
         let env = Env {
@@ -61,15 +68,15 @@ impl Project {
             .unwrap_or_else(|error| panic!("{error}"))
     }
 
-    fn error(&self, args: &[&str]) -> String {
-        match self.load_in("", args) {
-            Ok(config) => panic!("expected an error, got {config:?}"),
+    pub(super) fn error(&self, args: &[&str]) -> String {
+        match self.load_apps_in("", args) {
+            Ok(apps) => panic!("expected an error, got {apps:?}"),
             Err(error) => error.to_string(),
         }
     }
 }
 
-const MINIMAL: &str =
+pub(super) const MINIMAL: &str =
     "[build]\ncommand = \"go build -o tmp/app .\"\n\n[run]\ncommand = \"tmp/app\"\n";
 
 #[test]

@@ -7,13 +7,16 @@ use toml::Value;
 use super::values::{command, duration, env, ready, shown_path, strings};
 use super::{Item, SetBy, relative};
 use crate::cli::Cli;
-use crate::config::Config;
 use crate::config::source::Source;
+use crate::config::{App, Config};
 use crate::sockets::ListenAddress;
 
 pub(super) struct Lookup<'a> {
     pub(super) cli: &'a Cli,
     pub(super) source: Option<&'a Source>,
+    /// The app whose values these are, in a file with `[apps]`: its own table's key wins
+    /// over the top level's it inherits.
+    pub(super) app: Option<&'a str>,
 }
 
 impl Lookup<'_> {
@@ -35,10 +38,38 @@ impl Lookup<'_> {
 
     fn key(&self, key: &str) -> Option<SetBy> {
         let source = self.source?;
+        let own = self.app.map(|app| format!("apps.{app}.{key}"));
+        let line = own
+            .and_then(|own| source.line_of(&own))
+            .or_else(|| source.line_of(key))?;
         Some(SetBy::File {
             path: source.shown_path().to_path_buf(),
-            line: source.line_of(key)?,
+            line,
         })
+    }
+
+    /// An app's own keys (`[apps.NAME]`): what it depends on and whether it watches files.
+    pub(super) fn app_items(&self, app: &App) -> Vec<Item> {
+        let own = |key: &str| {
+            let source = self.source?;
+            Some(SetBy::File {
+                path: source.shown_path().to_path_buf(),
+                line: source.line_of(&format!("apps.{}.{key}", app.name))?,
+            })
+        };
+        let item = |key: &'static str, value: Value| Item {
+            app: Some(app.name.clone()),
+            table: String::new(),
+            key,
+            value: Some(value),
+            from: own(key).into_iter().collect(),
+            unset: None,
+        };
+        vec![
+            item("depends_on", strings(app.depends_on.iter().cloned())),
+            item("restart_with", strings(app.restart_with.iter().cloned())),
+            item("watch", Value::Boolean(app.watch)),
+        ]
     }
 
     pub(super) fn items(&self, config: &Config) -> Vec<Item> {
@@ -48,6 +79,7 @@ impl Lookup<'_> {
         let mut items = Vec::new();
         let mut push = |table: &str, key, value, from, unset| {
             items.push(Item {
+                app: self.app.map(str::to_owned),
                 table: table.to_owned(),
                 key,
                 value,

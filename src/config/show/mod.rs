@@ -33,6 +33,8 @@ pub enum SetBy {
 /// One `key = value` line of the output.
 #[derive(Debug, Clone)]
 pub struct Item {
+    /// The app it belongs to, in a file with `[apps]`.
+    pub app: Option<String>,
     /// The table it belongs to, as written in the header: `watch`, `run`, `[listen]`.
     pub table: String,
     pub key: &'static str,
@@ -66,7 +68,8 @@ pub fn run(cli: &Cli, cwd: &Path, format: ConfigFormatArg) -> Result<(), Error> 
 
 /// Loads the configuration and works out where each value came from.
 pub fn effective(cli: &Cli, cwd: &Path) -> Result<Effective, Error> {
-    let config = super::load(cli, cwd)?;
+    let apps = super::load_apps(cli, cwd)?;
+    let config = &apps[0].config;
     let source = match &config.file {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -80,20 +83,29 @@ pub fn effective(cli: &Cli, cwd: &Path) -> Result<Effective, Error> {
         }
         None => None,
     };
-    let items = Lookup {
-        cli,
-        source: source.as_ref(),
+    let several = source.as_ref().is_some_and(|s| s.has("apps"));
+    let mut items = Vec::new();
+    let mut never: Vec<String> = Vec::new();
+    for app in &apps {
+        let lookup = Lookup {
+            cli,
+            source: source.as_ref(),
+            app: several.then_some(app.name.as_str()),
+        };
+        if several {
+            items.extend(lookup.app_items(app));
+        }
+        items.extend(lookup.items(&app.config));
+        for path in &app.config.watch.never {
+            let path = relative(&app.config.root, path);
+            if !never.contains(&path) {
+                never.push(path);
+            }
+        }
     }
-    .items(&config);
-    let never = config
-        .watch
-        .never
-        .iter()
-        .map(|path| relative(&config.root, path))
-        .collect();
     Ok(Effective {
-        root: config.root,
-        file: config.file,
+        root: config.root.clone(),
+        file: config.file.clone(),
         items,
         never,
     })

@@ -70,17 +70,29 @@ pub fn render_toml(effective: &Effective) -> String {
         "# paths are relative to {}\n",
         effective.root.display()
     ));
-    let mut table = String::new();
-    let has_build = effective.items.iter().any(|item| item.table == "build");
+    let mut table = (None, String::new());
     for item in &effective.items {
-        if item.table != table {
+        if (&item.app, &item.table) != (&table.0, &table.1) {
+            let scope = match &item.app {
+                Some(app) => format!("apps.{}.", key(app)),
+                None => String::new(),
+            };
+            let has_build = effective
+                .items
+                .iter()
+                .any(|other| other.app == item.app && other.table == "build");
             if item.table == "run" && !has_build {
-                out.push_str("\n# [build]: none, a change restarts the run command\n");
+                out.push_str(&format!(
+                    "\n# [{scope}build]: none, a change restarts the run command\n"
+                ));
             }
-            table.clone_from(&item.table);
-            match table.strip_prefix("[listen]") {
-                Some(_) => out.push_str("\n[[listen]]\n"),
-                None => out.push_str(&format!("\n[{table}]\n")),
+            table = (item.app.clone(), item.table.clone());
+            match item.table.strip_prefix("[listen]") {
+                Some(_) => out.push_str(&format!("\n[[{scope}listen]]\n")),
+                None if item.table.is_empty() => {
+                    out.push_str(&format!("\n[{}]\n", scope.trim_end_matches('.')));
+                }
+                None => out.push_str(&format!("\n[{scope}{}]\n", item.table)),
             }
         }
         let line = match &item.value {
@@ -116,6 +128,11 @@ pub fn render_json(effective: &Effective) -> String {
             let key = match item.table.strip_prefix("[listen] ") {
                 Some(i) => format!("listen[{i}].{}", item.key),
                 None => format!("{}.{}", item.table, item.key),
+            };
+            let key = match (&item.app, item.table.is_empty()) {
+                (Some(app), true) => format!("apps.{app}.{}", item.key),
+                (Some(app), false) => format!("apps.{app}.{key}"),
+                (None, _) => key,
             };
             let from: Vec<serde_json::Value> = item
                 .from

@@ -24,6 +24,7 @@ fn assets(paths: &[&str], tentative: bool) -> Event {
         assets: paths.iter().map(PathBuf::from).collect(),
         overflow: false,
         tentative,
+        burst: 0,
     })
 }
 
@@ -215,6 +216,7 @@ fn a_change_with_code_and_assets_builds_and_reloads_only_once_ready() {
         assets: vec![PathBuf::from("/p/static/a.css")],
         overflow: false,
         tentative: false,
+        burst: 0,
     }));
     assert!(
         matches!(mixed[..], [Action::StartBuild { id: 2, .. }]),
@@ -232,6 +234,7 @@ fn a_burst_that_ends_with_assets_only_still_settles_its_speculative_build() {
         assets: vec![],
         overflow: false,
         tentative: true,
+        burst: 0,
     }));
     assert_eq!(e.decisions(ok(2)), vec![]);
     let end = e.decisions(assets(&["/p/static/a.css"], false));

@@ -35,6 +35,7 @@ fn change_starts_a_build_with_the_changed_paths() {
                 assets: vec![],
                 overflow: false,
                 tentative: false,
+                burst: 0,
             }
         }]
     );

@@ -20,6 +20,7 @@ fn change(path: &str) -> Event {
         assets: vec![],
         overflow: false,
         tentative: false,
+        burst: 0,
     })
 }
 

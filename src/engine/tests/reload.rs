@@ -24,6 +24,7 @@ fn changes(paths: &[&str], tentative: bool) -> Event {
         assets: vec![],
         overflow: false,
         tentative,
+        burst: 0,
     })
 }
 
@@ -84,6 +85,7 @@ fn the_change_note_leaves_hotdevs_own_files_out() {
             assets: vec![],
             overflow: false,
             tentative: false,
+            burst: 0,
         }))]
     );
 }

@@ -8,6 +8,7 @@ fn tentative(path: &str) -> Event {
         assets: vec![],
         overflow: false,
         tentative: true,
+        burst: 0,
     })
 }
 
