@@ -69,6 +69,7 @@ Register-ArgumentCompleter -Native -CommandName 'hotdev' -ScriptBlock {
         }
         'hotdev;init' {
             [CompletionResult]::new('--from-air', '--from-air', [CompletionResultType]::ParameterName, 'Translate an air config instead of detecting the project (PATH, or .air.toml, then .config/air.toml); prints how each air key was mapped or why it was not')
+            [CompletionResult]::new('--from-procfile', '--from-procfile', [CompletionResultType]::ParameterName, 'Turn a Procfile (PATH, or Procfile.dev, then Procfile) into one [apps.NAME] per line: run as is, no build, watch = false')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an existing .hotdev.toml')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')

@@ -323,13 +323,17 @@ _hotdev() {
             return 0
             ;;
         hotdev__subcmd__init)
-            opts="-h --force --from-air --help"
+            opts="-h --force --from-air --from-procfile --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --from-air)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-procfile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -65,6 +65,7 @@ set edit:completion:arg-completer[hotdev] = {|@words|
         }
         &'hotdev;init'= {
             cand --from-air 'Translate an air config instead of detecting the project (PATH, or .air.toml, then .config/air.toml); prints how each air key was mapped or why it was not'
+            cand --from-procfile 'Turn a Procfile (PATH, or Procfile.dev, then Procfile) into one [apps.NAME] per line: run as is, no build, watch = false'
             cand --force 'Replace an existing .hotdev.toml'
             cand -h 'Print help'
             cand --help 'Print help'

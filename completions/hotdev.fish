@@ -65,6 +65,7 @@ complete -c hotdev -n "__fish_hotdev_needs_command" -a "smoke" -d 'Build, start,
 complete -c hotdev -n "__fish_hotdev_needs_command" -a "completions" -d 'Print a shell completion script to stdout, e.g. `hotdev completions bash > /etc/bash_completion.d/hotdev`'
 complete -c hotdev -n "__fish_hotdev_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hotdev -n "__fish_hotdev_using_subcommand init" -l from-air -d 'Translate an air config instead of detecting the project (PATH, or .air.toml, then .config/air.toml); prints how each air key was mapped or why it was not' -r -F
+complete -c hotdev -n "__fish_hotdev_using_subcommand init" -l from-procfile -d 'Turn a Procfile (PATH, or Procfile.dev, then Procfile) into one [apps.NAME] per line: run as is, no build, watch = false' -r -F
 complete -c hotdev -n "__fish_hotdev_using_subcommand init" -l force -d 'Replace an existing .hotdev.toml'
 complete -c hotdev -n "__fish_hotdev_using_subcommand init" -s h -l help -d 'Print help'
 complete -c hotdev -n "__fish_hotdev_using_subcommand config" -l format -d 'TOML-like text that can be pasted into .hotdev.toml, or JSON for tools' -r -f -a "toml\t'TOML with a `# from …` comment on every value'

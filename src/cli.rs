@@ -14,7 +14,8 @@ R  restart without building\n  \
 c  clear the screen\n  \
 p  pause/resume watching\n  \
 q  quit\n  \
-h  this list in one line (also ?)\n\n\
+h  this list in one line (also ?)\n  \
+1-9  with [apps.NAME]: r, R and p act on that app only (0: every app)\n\n\
 Exit codes: 0 stopped on request, 1 runtime failure, 2 usage or configuration error.";
 
 /// Watch a source tree, build while the old server keeps serving, and swap the running
@@ -163,6 +164,10 @@ pub enum Command {
         /// .config/air.toml); prints how each air key was mapped or why it was not.
         #[arg(long, value_name = "PATH", num_args = 0..=1)]
         from_air: Option<Option<PathBuf>>,
+        /// Turn a Procfile (PATH, or Procfile.dev, then Procfile) into one [apps.NAME] per
+        /// line: run as is, no build, watch = false.
+        #[arg(long, value_name = "PATH", num_args = 0..=1, conflicts_with = "from_air")]
+        from_procfile: Option<Option<PathBuf>>,
     },
     /// Print the effective configuration (file, flags and defaults), each value with where it
     /// came from. Flags go before the subcommand: `hotdev --debounce 75ms config`.

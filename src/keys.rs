@@ -25,6 +25,8 @@ pub enum Key {
     Pause,
     Quit,
     Help,
+    /// A digit: with several apps, `1`–`9` pick the app `r`, `R` and `p` act on, `0` all.
+    Select(u8),
 }
 
 impl Key {
@@ -37,6 +39,7 @@ impl Key {
             Key::Pause => 'p',
             Key::Quit => 'q',
             Key::Help => 'h',
+            Key::Select(n) => char::from(b'0' + n),
         }
     }
 }
@@ -50,6 +53,7 @@ pub fn key_of(byte: u8) -> Option<Key> {
         b'p' => Some(Key::Pause),
         b'q' => Some(Key::Quit),
         b'h' | b'?' => Some(Key::Help),
+        b'0'..=b'9' => Some(Key::Select(byte - b'0')),
         _ => None,
     }
 }
@@ -173,6 +177,8 @@ mod tests {
     #[test]
     fn keys_map_to_commands() {
         assert_eq!(key_of(b'r'), Some(Key::Rebuild));
+        assert_eq!(key_of(b'2'), Some(Key::Select(2)));
+        assert_eq!(Key::Select(2).char(), '2');
         assert_eq!(key_of(b'R'), Some(Key::Restart));
         assert_eq!(key_of(b'q'), Some(Key::Quit));
         assert_eq!(key_of(b'?'), Some(Key::Help));

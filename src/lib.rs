@@ -52,8 +52,17 @@ fn run_cli(cli: Cli) -> u8 {
             let global = smoke::global_args(&<Cli as clap::CommandFactory>::command(), &argv);
             return smoke::run(args, global);
         }
-        Some(Command::Init { force, from_air }) => {
-            in_cwd(|cwd| init::run(&cli, cwd, *force, from_air.as_ref().map(Option::as_deref)))
+        Some(Command::Init {
+            force,
+            from_air,
+            from_procfile,
+        }) => {
+            let from = match (from_air, from_procfile) {
+                (Some(path), _) => Some(init::From::Air(path.as_deref())),
+                (None, Some(path)) => Some(init::From::Procfile(path.as_deref())),
+                (None, None) => None,
+            };
+            in_cwd(|cwd| init::run(&cli, cwd, *force, from))
         }
         Some(Command::Config { format }) => in_cwd(|cwd| config::show::run(&cli, cwd, *format)),
         Some(Command::Schema) => print(&config::schema::json()),

@@ -462,3 +462,65 @@ fn init_offers_a_commented_proxy_for_a_go_web_app() {
     let config = config_loads(fx.path(), None);
     assert!(!config.contains("[proxy]"), "commented out: {config}");
 }
+
+/// A Go module with several `cmd/*` (fixtures/go-multi without its config): one app per
+/// command, all built by one `go build -o tmp/ ./...`, each watching its own package and the
+/// shared `internal/`; the file loads.
+#[test]
+fn init_offers_one_app_per_go_command() {
+    let fx = Fixture::copy("go-multi");
+    std::fs::remove_file(fx.file(".hotdev.toml")).expect("remove the fixture's config");
+    let (stderr, file) = init(fx.path());
+    assert!(
+        stderr.contains("one app per command: api, worker"),
+        "{stderr}"
+    );
+    assert!(
+        file.contains("command = \"go build -o tmp/ ./...\""),
+        "{file}"
+    );
+    assert!(file.contains("[apps.api]\n"), "{file}");
+    assert!(
+        file.contains("watch = { paths = [\"cmd/worker\", \"internal\", \"go.mod\"] }"),
+        "{file}"
+    );
+    let config = config_loads(fx.path(), None);
+    assert!(config.contains("[apps.worker.run]"), "{config}");
+    assert!(config.contains("command = \"tmp/worker\""), "{config}");
+}
+
+/// `hotdev init --from-procfile`: each line an app that runs as is; what cannot be mapped is
+/// a `!` line naming the Procfile's line; the file loads.
+#[test]
+fn init_from_procfile_makes_one_app_per_line() {
+    let dir = temp_dir();
+    write(
+        &dir.path().join("Procfile"),
+        "web: python3 -m http.server $PORT\nrelease: bin/migrate\nclock: sleep 1000\n",
+    );
+    let output = run_in(dir.path(), &["init", "--from-procfile"]);
+    let stderr = text(&output.stderr);
+    ok(output, "hotdev init --from-procfile");
+    assert!(
+        stderr.contains("Procfile line 2: `release` is Heroku's release phase"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("wrote .hotdev.toml (2 apps;"), "{stderr}");
+    let file = read(&dir.path().join(".hotdev.toml"));
+    assert!(
+        file.contains(
+            "run = { command = \"python3 -m http.server $PORT\", env = { PORT = \"5000\" } }"
+        ),
+        "{file}"
+    );
+    let config = config_loads(dir.path(), None);
+    assert!(config.contains("[apps.clock]"), "{config}");
+    assert!(config.contains("watch = false"), "{config}");
+    let missing = run_in(temp_dir().path(), &["init", "--from-procfile"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        text(&missing.stderr).contains("no Procfile in"),
+        "{}",
+        text(&missing.stderr)
+    );
+}

@@ -777,3 +777,41 @@ fn json_build_output_is_plain_text() {
         "{output}"
     );
 }
+
+/// With several apps, a digit picks the app `r` acts on: `2` then `r` rebuilds the second app
+/// only; `h` lists the digits.
+#[test]
+fn a_digit_picks_the_app_that_r_rebuilds() {
+    let fx = Fixture::empty();
+    fx.write(
+        ".hotdev.toml",
+        "[apps.one]\nbuild = { command = \"echo one\" }\nrun = { command = \"sleep 1000\" }\n\
+         [apps.two]\nbuild = { command = \"echo two\" }\nrun = { command = \"sleep 1000\" }\n",
+    );
+    let mut h = PtyHotdev::start(fx.path(), &[]);
+    let first = h.wait_for("generation 1 running", 0);
+    let at = h.wait_for("generation 1 running", first + 1);
+    h.press(b"h");
+    let at = h.wait_for("pick an app for r/R/p: 1 one, 2 two, 0 all", at);
+    h.press(b"2");
+    let at = h.wait_for("keys act on two now (0: every app)", at);
+    h.press(b"r");
+    let asked = h.wait_for("rebuild requested (r)", at);
+    let at = h.wait_for("generation 2 running", asked);
+    h.press(b"q");
+    h.wait_for("q: stopping everything", at);
+    let status = h.wait_exit();
+    assert_eq!(status.code(), Some(0), "{}", h.output.shown());
+    let text = h.output.text();
+    assert_eq!(
+        text.matches("build 2 started").count(),
+        1,
+        "one app rebuilt:\n{}",
+        h.output.shown()
+    );
+    let line = text
+        .lines()
+        .find(|l| l.contains("build 2 started"))
+        .unwrap_or_default();
+    assert!(line.contains("two"), "the second app rebuilt: {line}");
+}

@@ -49,6 +49,7 @@ pub fn plan(dir: &Path) -> Plan {
         tools: strings(&["cargo"]),
         warnings: Vec::new(),
         web: None,
+        apps: Vec::new(),
     };
     match cargo_metadata(dir) {
         Ok(metadata) => plan_from_metadata(dir, &metadata, &mut plan),
@@ -282,6 +283,7 @@ mod tests {
             tools: Vec::new(),
             warnings: Vec::new(),
             web: None,
+            apps: Vec::new(),
         }
     }
 

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::plan::{Kind, Plan, strings};
+use super::plan::{Kind, Plan, PlanApp, strings};
 
 /// Looks at `dir` and plans a config for the first marker found, in the order Go, Rust, Node,
 /// Python. Other markers found are mentioned in a warning.
@@ -62,6 +62,7 @@ fn unknown() -> Plan {
         tools: Vec::new(),
         warnings: vec!["write the command of your server in [run] before running hotdev".into()],
         web: None,
+        apps: Vec::new(),
     }
 }
 
@@ -72,7 +73,7 @@ fn go(dir: &Path) -> Plan {
     let text = std::fs::read_to_string(dir.join("go.mod")).unwrap_or_default();
     let module = go_module(&text);
     let mut warnings = Vec::new();
-    let (package, cmd_name) = go_main_package(dir, &mut warnings);
+    let (package, cmd_name, commands) = go_main_package(dir);
     let name = cmd_name
         .or_else(|| module.as_deref().map(go_binary_name))
         .unwrap_or_else(|| dir_name(dir, "app"));
@@ -84,18 +85,40 @@ fn go(dir: &Path) -> Plan {
             "Go module (go.mod)".to_owned()
         }
     };
+    let shared = go_shared_dirs(dir);
+    let module_files: Vec<String> = ["go.mod", "go.sum"]
+        .iter()
+        .filter(|f| dir.join(f).is_file())
+        .map(|f| (*f).to_owned())
+        .collect();
+    let apps: Vec<PlanApp> = commands
+        .iter()
+        .map(|command| PlanApp {
+            name: command.clone(),
+            run: format!("tmp/{command}"),
+            paths: std::iter::once(format!("cmd/{command}"))
+                .chain(shared.iter().cloned())
+                .chain(module_files.iter().cloned())
+                .collect(),
+        })
+        .collect();
+    let build = match apps.is_empty() {
+        true => format!("go build -o tmp/{name} {package}"),
+        false => "go build -o tmp/ ./...".to_owned(),
+    };
     Plan {
         kind: Kind::Go,
         detected,
         extensions: strings(&["go", "mod", "sum"]),
         ignore: strings(&["tmp/**"]),
-        build: Some(format!("go build -o tmp/{name} {package}")),
-        run: Some(format!("tmp/{name}")),
+        build: Some(build),
+        run: apps.is_empty().then(|| format!("tmp/{name}")),
         run_example: String::new(),
         output: Some("tmp".to_owned()),
         tools: strings(&["go"]),
         warnings,
         web: go_web(dir),
+        apps,
     }
 }
 
@@ -174,11 +197,11 @@ pub fn go_binary_name(module: &str) -> String {
     }
 }
 
-/// The package to build: `.` when the directory has Go files, else the only (or first)
-/// `cmd/<name>`, whose name then names the binary.
-fn go_main_package(dir: &Path, warnings: &mut Vec<String>) -> (String, Option<String>) {
+/// The package to build: `.` when the directory has Go files, else the only `cmd/<name>`,
+/// whose name then names the binary. With several `cmd/*`, all of them: one app each.
+fn go_main_package(dir: &Path) -> (String, Option<String>, Vec<String>) {
     if has_file_with_extension(dir, "go") {
-        return (".".to_owned(), None);
+        return (".".to_owned(), None, Vec::new());
     }
     let mut commands: Vec<String> = std::fs::read_dir(dir.join("cmd"))
         .into_iter()
@@ -186,19 +209,41 @@ fn go_main_package(dir: &Path, warnings: &mut Vec<String>) -> (String, Option<St
         .flatten()
         .filter(|entry| has_file_with_extension(&entry.path(), "go"))
         .filter_map(|entry| entry.file_name().to_str().map(str::to_owned))
+        .filter(|name| crate::config::apps::valid_name(name))
         .collect();
     commands.sort();
     match commands.as_slice() {
-        [] => (".".to_owned(), None),
-        [only] => (format!("./cmd/{only}"), Some(only.clone())),
-        [first, rest @ ..] => {
-            warnings.push(format!(
-                "several commands under cmd/: using {first}; the others are {}",
-                rest.join(", ")
-            ));
-            (format!("./cmd/{first}"), Some(first.clone()))
-        }
+        [] => (".".to_owned(), None, Vec::new()),
+        [only] => (format!("./cmd/{only}"), Some(only.clone()), Vec::new()),
+        _ => ("./...".to_owned(), None, commands),
     }
+}
+
+/// The top-level directories (other than `cmd`, `vendor`, `testdata`, `tmp` and hidden ones)
+/// that hold Go code somewhere below: what the commands share, e.g. `internal`, `pkg`.
+fn go_shared_dirs(dir: &Path) -> Vec<String> {
+    fn has_go(dir: &Path, depth: usize) -> bool {
+        has_file_with_extension(dir, "go")
+            || (depth < 4
+                && std::fs::read_dir(dir)
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .any(|e| e.path().is_dir() && has_go(&e.path(), depth + 1)))
+    }
+    let mut dirs: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+        .filter(|name| {
+            !name.starts_with('.') && !["cmd", "vendor", "testdata", "tmp"].contains(&name.as_str())
+        })
+        .filter(|name| has_go(&dir.join(name), 0))
+        .collect();
+    dirs.sort();
+    dirs
 }
 
 fn has_file_with_extension(dir: &Path, extension: &str) -> bool {
@@ -293,6 +338,7 @@ fn node(dir: &Path) -> Plan {
         tools: vec![tool.to_owned()],
         warnings,
         web: None,
+        apps: Vec::new(),
     }
 }
 
@@ -333,6 +379,7 @@ fn python(dir: &Path, marker: &str) -> Plan {
         },
         warnings,
         web: None,
+        apps: Vec::new(),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod cargo;
 pub mod detect;
 pub mod gitignore;
 pub mod plan;
+pub mod procfile;
 pub mod template;
 
 use std::io::Write;
@@ -23,13 +24,9 @@ use crate::config::FILE_NAME;
 
 /// Runs `hotdev init` in `cwd` (or `-C DIR`); writes `--config PATH` instead of `.hotdev.toml`
 /// when given.
-/// `from_air`: `Some(None)` for `--from-air` alone (look for air's files), `Some(Some(PATH))`.
-pub fn run(
-    cli: &Cli,
-    cwd: &Path,
-    force: bool,
-    from_air: Option<Option<&Path>>,
-) -> Result<(), Error> {
+/// `from`: a config to translate instead of detecting the project (`--from-air`,
+/// `--from-procfile`), with the path given, if any.
+pub fn run(cli: &Cli, cwd: &Path, force: bool, from: Option<From<'_>>) -> Result<(), Error> {
     let dir = match &cli.directory {
         Some(dir) => cwd.join(dir),
         None => cwd.to_path_buf(),
@@ -53,8 +50,10 @@ pub fn run(
         )));
     }
 
-    if let Some(air_path) = from_air {
-        return from_air_config(cli, cwd, &dir, air_path, &target);
+    match from {
+        Some(From::Air(path)) => return from_air_config(cli, cwd, &dir, path, &target),
+        Some(From::Procfile(path)) => return from_procfile(cli, cwd, &dir, path, &target),
+        None => {}
     }
     let plan = detect::detect(&dir);
     let text = template::render(&plan);
@@ -70,6 +69,10 @@ pub fn run(
     if let Some(run) = &plan.run {
         let sep = if plan.build.is_some() { "," } else { ":" };
         wrote.push_str(&format!("{sep} run `{run}`"));
+    }
+    if !plan.apps.is_empty() {
+        let names: Vec<&str> = plan.apps.iter().map(|app| app.name.as_str()).collect();
+        wrote.push_str(&format!(", one app per command: {}", names.join(", ")));
     }
     say.good(&wrote);
     for tool in &plan.tools {
@@ -90,7 +93,7 @@ pub fn run(
         ));
     }
     let next = next_command(cli);
-    if plan.run.is_some() {
+    if plan.run.is_some() || !plan.apps.is_empty() {
         say.info(&format!("next: run `{next}`"));
     } else {
         say.info(&format!(
@@ -98,6 +101,69 @@ pub fn run(
             shown.display()
         ));
     }
+    Ok(())
+}
+
+/// What `hotdev init` translates instead of detecting: air's config or a Procfile, at the
+/// path given (`None`: look for the usual names).
+#[derive(Debug, Clone, Copy)]
+pub enum From<'a> {
+    Air(Option<&'a Path>),
+    Procfile(Option<&'a Path>),
+}
+
+/// Where `hotdev init --from-procfile` looks without a path: the development one first.
+pub const PROCFILES: [&str; 2] = ["Procfile.dev", "Procfile"];
+
+/// `hotdev init --from-procfile`: every Procfile line an app, each note said.
+fn from_procfile(
+    cli: &Cli,
+    cwd: &Path,
+    dir: &Path,
+    path: Option<&Path>,
+    target: &Path,
+) -> Result<(), Error> {
+    let path = match path {
+        Some(path) => cwd.join(path),
+        None => PROCFILES
+            .iter()
+            .map(|name| dir.join(name))
+            .find(|path| path.is_file())
+            .ok_or_else(|| {
+                Error::usage(format!(
+                    "no Procfile in {}: looked for {}\n  hint: name one with `--from-procfile PATH`",
+                    dir.display(),
+                    PROCFILES.join(" and ")
+                ))
+            })?,
+    };
+    let shown_source = shown(cwd, &path);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Error::usage(format!("cannot read `{}`: {e}", shown_source.display())))?;
+    let translation = procfile::translate(&text)
+        .map_err(|e| Error::usage(format!("`{}`: {e}", shown_source.display())))?;
+    let shown_target = shown(cwd, target);
+    std::fs::write(target, &translation.text)
+        .map_err(|e| Error::runtime(format!("cannot write `{}`: {e}", shown_target.display())))?;
+    let mut say = Say::stderr();
+    say.info(&format!("read {}", shown_source.display()));
+    for note in &translation.notes {
+        let line = format!("{} {}: {}", shown_source.display(), note.key, note.text);
+        if note.mapped {
+            say.info(&line);
+        } else {
+            say.warn(&line);
+        }
+    }
+    let apps = translation.notes.iter().filter(|n| n.mapped).count();
+    say.good(&format!(
+        "wrote {} ({apps} apps; each runs as is: add a build and drop `watch = false` to rebuild one on a change)",
+        shown_target.display()
+    ));
+    let next = next_command(cli);
+    say.info(&format!(
+        "next: check it with `{next} config`, then run `{next}`"
+    ));
     Ok(())
 }
 

@@ -37,6 +37,18 @@ pub struct Plan {
     /// Set when the project serves web pages (a Go package importing `net/http` or
     /// `html/template`): the file then offers a commented `[proxy]`.
     pub web: Option<Web>,
+    /// Several services (a Go module with several `cmd/*`): one `[apps.NAME]` each, all built
+    /// by the plan's one `build`. Empty: the plan is one app.
+    pub apps: Vec<PlanApp>,
+}
+
+/// One app of a multi-app plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanApp {
+    pub name: String,
+    pub run: String,
+    /// Its watch roots: its own package and what it shares with the others.
+    pub paths: Vec<String>,
 }
 
 /// What `init` found of a web app, for its commented `[proxy]`.

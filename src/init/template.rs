@@ -32,6 +32,9 @@ fn listen_how(kind: Kind) -> &'static str {
 
 /// The file's text.
 pub fn render(plan: &Plan) -> String {
+    if !plan.apps.is_empty() {
+        return render_apps(plan);
+    }
     let mut out = String::new();
     let mut line = |text: &str| {
         out.push_str(text);
@@ -132,6 +135,49 @@ pub fn render(plan: &Plan) -> String {
     out
 }
 
+/// A project of several commands: shared defaults, then one `[apps.NAME]` per command.
+fn render_apps(plan: &Plan) -> String {
+    let mut out = String::new();
+    let mut line = |text: &str| {
+        out.push_str(text);
+        out.push('\n');
+    };
+    let names: Vec<&str> = plan.apps.iter().map(|app| app.name.as_str()).collect();
+    line("# hotdev configuration, written by `hotdev init`.");
+    line(&format!(
+        "# Detected: {}, with {} commands ({}): one app each.",
+        plan.detected,
+        names.len(),
+        names.join(", ")
+    ));
+    line("# Check it with `hotdev config`; every key is described by `hotdev schema`.");
+    line("");
+    line("# Defaults every app inherits key by key.");
+    line("[watch]");
+    line(&format!("extensions = {}", list(&plan.extensions)));
+    line(&format!("ignore = {}", list(&plan.ignore)));
+    line("");
+    if let Some(build) = &plan.build {
+        line("[build]");
+        line("# Builds every command into tmp/ while the old versions keep serving. Apps with the");
+        line("# same command share one run of it: an edit of shared code is one build.");
+        line(&format!("command = {}", quote(build)));
+    }
+    for app in &plan.apps {
+        line("");
+        line(&format!("[apps.{}]", app.name));
+        line("# Rebuilt and swapped only when these change: its own package and the shared code.");
+        line(&format!("watch = {{ paths = {} }}", list(&app.paths)));
+        line("# Start it only once these apps are ready (their readiness check passed):");
+        line("# depends_on = [\"db\"]");
+        line(&format!("run = {{ command = {} }}", quote(&app.run)));
+        line("# Pre-bind its port (fd 3) for swaps without a refused connection:");
+        line(&format!("# [[apps.{}.listen]]", app.name));
+        line("# address = \"127.0.0.1:8080\"");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +196,7 @@ mod tests {
             tools: vec!["go".into()],
             warnings: Vec::new(),
             web: None,
+            apps: Vec::new(),
         }
     }
 
@@ -200,6 +247,39 @@ mod tests {
         let file = parse(&on).unwrap_or_else(|e| panic!("{e}\n{on}"));
         assert!(file.proxy.is_some(), "{on}");
         assert!(plan(None, None).web.is_none() && !render(&plan(None, None)).contains("[proxy]"));
+    }
+
+    #[test]
+    fn several_commands_are_one_app_each_with_one_build() {
+        let mut several = plan(Some("go build -o tmp/ ./..."), None);
+        several.apps = ["api", "worker"]
+            .iter()
+            .map(|name| crate::init::plan::PlanApp {
+                name: (*name).into(),
+                run: format!("tmp/{name}"),
+                paths: vec![format!("cmd/{name}"), "internal".into(), "go.mod".into()],
+            })
+            .collect();
+        let text = render(&several);
+        let file = parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(file.apps.len(), 2, "{text}");
+        let worker = crate::config::apps::app_file(&file, &file.apps["worker"]);
+        assert_eq!(
+            worker.run.command,
+            Some(CommandFile::Line("tmp/worker".into()))
+        );
+        assert_eq!(
+            worker.watch.paths,
+            Some(vec![
+                "cmd/worker".into(),
+                "internal".into(),
+                "go.mod".into()
+            ])
+        );
+        assert_eq!(
+            worker.build.and_then(|b| b.command),
+            Some(CommandFile::Line("go build -o tmp/ ./...".into()))
+        );
     }
 
     #[test]

@@ -76,6 +76,8 @@ struct Shell {
     shared: shared::SharedBuilds,
     /// Counts the inputs taken: build requests of one step come from the same event.
     step: u64,
+    /// The app that `r`, `R` and `p` act on (a digit picks it); `None`: every app.
+    selected: Option<AppId>,
     /// Shutting down: apps stop one after the other, dependents first.
     stopping: bool,
     exit_code: u8,
@@ -137,6 +139,7 @@ pub fn run(mut apps: Vec<App>, reload: Reload) -> Result<u8, Error> {
         follow_ups: VecDeque::new(),
         shared: shared::SharedBuilds::default(),
         step: 0,
+        selected: None,
         stopping: false,
         exit_code: exit::SUCCESS,
     };
@@ -311,17 +314,29 @@ impl Shell {
         }
     }
 
-    /// The same event for every app that runs (keys, pause).
+    /// The same event for every app that runs (keys, pause), or for the one a digit picked.
     fn broadcast(&mut self, event: &Event) {
         if *event == Event::Shutdown {
             self.shutdown();
             return;
         }
         for app in 0..self.apps.len() {
-            if self.apps[app].life != Life::Waiting {
+            if self.apps[app].life != Life::Waiting && self.selected.is_none_or(|s| s == app) {
                 self.step(app, event.clone());
             }
         }
+    }
+
+    /// The digits that pick an app, for the help line: `1 api · 2 worker · 0 all`.
+    fn pick_help(&self) -> String {
+        let picks: Vec<String> = self
+            .apps
+            .iter()
+            .take(9)
+            .enumerate()
+            .map(|(i, app)| format!("{} {}", i + 1, app.name))
+            .collect();
+        format!("pick an app for r/R/p: {}, 0 all", picks.join(", "))
     }
 
     fn key(&mut self, key: Key) -> Option<Event> {
@@ -338,14 +353,34 @@ impl Shell {
                 return None;
             }
             Key::Help => {
-                self.reporter.report(&Message::Help {
-                    text: keys::HELP.into(),
-                });
+                let text = match self.apps.len() {
+                    1 => keys::HELP.to_owned(),
+                    _ => format!("{} · {}", keys::HELP, self.pick_help()),
+                };
+                self.reporter.report(&Message::Help { text });
+                return None;
+            }
+            Key::Select(n) => {
+                if self.apps.len() > 1 {
+                    let n = usize::from(n);
+                    self.selected = (1..=self.apps.len()).contains(&n).then(|| n - 1);
+                    let text = match self.selected {
+                        Some(app) => {
+                            format!("keys act on {} now (0: every app)", self.apps[app].name)
+                        }
+                        None => "keys act on every app now".to_owned(),
+                    };
+                    self.reporter.report(&Message::Help { text });
+                }
                 return None;
             }
             Key::Pause => return Some(Event::TogglePause),
         };
-        self.reporter.report(&Message::Requested {
+        let reporter = match self.selected {
+            Some(app) => &self.apps[app].reporter,
+            None => &self.reporter,
+        };
+        reporter.report(&Message::Requested {
             action,
             key: key.char(),
         });
