@@ -8,6 +8,7 @@
 #   bench/run.sh output               a chatty app behind a `log` readiness check
 #   bench/run.sh micro                watcher, probe and notify latency in-process (bench/micro.rs)
 #   bench/run.sh proxy                the dev proxy against direct connections (needs wrk)
+#   bench/run.sh apps                 5 apps in one hotdev against 5 hotdevs (bench/apps.py)
 # Optional peers: `cargo install watchexec-cli`, `npm install -g nodemon`.
 set -eu
 cd "$(dirname "$0")/.."
@@ -27,6 +28,11 @@ fi
 if [ "${1:-}" = output ]; then
     shift
     exec python3 bench/output.py "$@"
+fi
+# bench/run.sh apps [--reloads N] [--idle SECONDS]: bench/apps.py.
+if [ "${1:-}" = apps ]; then
+    shift
+    exec python3 bench/apps.py "$@"
 fi
 # bench/run.sh proxy [--seconds N] [--rounds N] [--swaps N]: bench/proxy.py.
 if [ "${1:-}" = proxy ]; then

@@ -444,3 +444,99 @@ fn no_file_to_touch_is_the_cause_on_the_closing_line() {
     );
     assert_nothing_left(&project);
 }
+
+/// A file with several apps (go-multi's api and worker): one run per app, each reloaded with a
+/// real edit of its own files, the api under load on its pre-bound port; one JUnit suite per
+/// app; the sources put back; nothing left.
+#[test]
+fn every_app_of_a_multi_app_file_is_smoked_in_turn() {
+    let project = Project::copy("go-multi");
+    let (api, worker) = (free_port(), free_port());
+    project.write(
+        ".hotdev.toml",
+        &format!(
+            r#"[watch]
+extensions = ["go", "mod"]
+ignore = ["tmp/**"]
+
+[build]
+command = "go build -o tmp/ ./..."
+
+[apps.api]
+watch = {{ paths = ["cmd/api"] }}
+run = {{ command = "tmp/api", strategy = "overlap", ready = {{ notify = true }} }}
+
+[[apps.api.listen]]
+address = "127.0.0.1:{api}"
+
+[apps.worker]
+depends_on = ["api"]
+watch = {{ paths = ["cmd/worker"] }}
+run = {{ command = "tmp/worker", env = {{ ADDR = "127.0.0.1:{worker}", API_URL = "http://127.0.0.1:{api}/" }}, ready = {{ http = "http://127.0.0.1:{worker}/" }} }}
+"#
+        ),
+    );
+    let sources = [
+        "cmd/api/main.go",
+        "cmd/api/version.go",
+        "cmd/worker/main.go",
+        "cmd/worker/version.go",
+    ];
+    let before = snapshot(&project, &sources);
+    let dir = tempfile::tempdir().unwrap();
+    let (xml, json) = (dir.path().join("junit.xml"), dir.path().join("report.json"));
+    let outcome = project.smoke(
+        &[],
+        &[
+            "--reloads",
+            "1",
+            "--junit",
+            xml.to_str().unwrap(),
+            "--report",
+            json.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(outcome.code, Some(0), "{}", outcome.stderr);
+    for needle in [
+        "smoke: app api",
+        "smoke: app worker",
+        "smoke: 2 apps, passed (exit 0)",
+    ] {
+        assert!(
+            outcome.stderr.contains(needle),
+            "no {needle:?} in\n{}",
+            outcome.stderr
+        );
+    }
+    assert_untouched(&project, &before);
+    assert_nothing_left(&project);
+    let cases = junit_cases(&xml);
+    assert_eq!(
+        cases.len(),
+        6,
+        "start, reload 1, shutdown per app: {cases:?}"
+    );
+    assert!(cases.iter().all(|(_, kind)| kind == "passed"), "{cases:?}");
+    let report = report(&json);
+    assert_eq!(report["code"], 0);
+    for app in ["api", "worker"] {
+        assert_eq!(report["apps"][app]["verdict"], "passed", "{report}");
+    }
+    assert!(
+        report["apps"]["api"]["requests"]["ok"]
+            .as_u64()
+            .unwrap_or(0)
+            > 0,
+        "the api was under load: {report}"
+    );
+    assert_eq!(report["apps"]["api"]["requests"]["failed"], 0);
+
+    // --check names one app's URL: refused with several apps, with the way out.
+    let refused = project.smoke(&[], &["--check", &format!("http://127.0.0.1:{api}/")]);
+    assert_eq!(refused.code, Some(2), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("hotdev --app NAME smoke"),
+        "{}",
+        refused.stderr
+    );
+}

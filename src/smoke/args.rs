@@ -120,10 +120,39 @@ pub fn child_args(global: &[OsString]) -> Vec<OsString> {
 /// The configuration the child hotdev will run with: its global options (`global`) read by
 /// the same `Cli` and `config::load`, so smoke knows the readiness check and the watched files
 /// exactly as the child does. The error is the one line the child will print too.
-pub fn load_config(global: &[OsString], cwd: &Path) -> Result<Config, String> {
+/// With `app`, that app's configuration in a file with `[apps]`.
+pub fn load_config(global: &[OsString], cwd: &Path, app: Option<&str>) -> Result<Config, String> {
+    let cli = parse(global)?;
+    let Some(app) = app else {
+        return crate::config::load(&cli, cwd).map_err(|e| e.to_string());
+    };
+    let apps = crate::config::load_apps(&cli, cwd).map_err(|e| e.to_string())?;
+    apps.into_iter()
+        .find(|one| one.name == app)
+        .map(|one| one.config)
+        .ok_or_else(|| format!("no app `{app}`"))
+}
+
+/// The apps smoke checks one after the other in a file with several `[apps]`: those `--app`
+/// names, else every app. Empty for one app, or a file that does not load (the child says
+/// why).
+pub fn targets(global: &[OsString], cwd: &Path) -> Vec<String> {
+    let Ok(cli) = parse(global) else {
+        return Vec::new();
+    };
+    let Ok(apps) = crate::config::load_apps(&cli, cwd) else {
+        return Vec::new();
+    };
+    match (apps.len(), cli.apps.is_empty()) {
+        (1, true) => Vec::new(),
+        (_, true) => apps.into_iter().map(|app| app.name).collect(),
+        (_, false) => cli.apps.clone(),
+    }
+}
+
+fn parse(global: &[OsString]) -> Result<Cli, String> {
     let argv = std::iter::once(OsString::from("hotdev")).chain(global.iter().cloned());
-    let cli = Cli::try_parse_from(argv).map_err(|e| format!("cannot read the options: {e}"))?;
-    crate::config::load(&cli, cwd).map_err(|e| e.to_string())
+    Cli::try_parse_from(argv).map_err(|e| format!("cannot read the options: {e}"))
 }
 
 #[cfg(test)]

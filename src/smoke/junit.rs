@@ -8,62 +8,75 @@ use super::driver::Outcome;
 use super::summary::Run;
 use crate::report::text::escape_markup as escape;
 
-pub fn render(run: &Run) -> String {
-    let failures = run
-        .steps
-        .iter()
-        .filter(|s| matches!(s.outcome, Outcome::Failed { .. }))
-        .count();
-    let skipped = run
-        .steps
-        .iter()
-        .filter(|s| matches!(s.outcome, Outcome::NotRun | Outcome::Running))
-        .count();
+/// Several runs, one `<testsuite>` each: with `[apps]`, a run per app (`hotdev smoke: api`,
+/// test cases `hotdev.smoke.api`).
+pub fn render_apps(runs: &[(Option<&str>, &Run)]) -> String {
+    let count = |run: &Run, pick: fn(&Outcome) -> bool| {
+        run.steps.iter().filter(|s| pick(&s.outcome)).count()
+    };
+    let failed = |o: &Outcome| matches!(o, Outcome::Failed { .. });
+    let skipped = |o: &Outcome| matches!(o, Outcome::NotRun | Outcome::Running);
     let secs = |ms: u64| format!("{:.3}", ms as f64 / 1000.0);
+    let tests: usize = runs.iter().map(|(_, run)| run.steps.len()).sum();
+    let failures: usize = runs.iter().map(|(_, run)| count(run, failed)).sum();
+    let time: u64 = runs.iter().map(|(_, run)| run.duration_ms).sum();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
-        "<testsuites name=\"hotdev smoke\" tests=\"{}\" failures=\"{failures}\" time=\"{}\">",
-        run.steps.len(),
-        secs(run.duration_ms)
+        "<testsuites name=\"hotdev smoke\" tests=\"{tests}\" failures=\"{failures}\" time=\"{}\">",
+        secs(time)
     );
-    let _ = writeln!(
-        out,
-        "  <testsuite name=\"hotdev smoke\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{}\">",
-        run.steps.len(),
-        secs(run.duration_ms)
-    );
-    for step in &run.steps {
-        let _ = write!(
+    for (app, run) in runs {
+        let (suite, class) = match app {
+            Some(app) => (
+                format!("hotdev smoke: {app}"),
+                format!("hotdev.smoke.{app}"),
+            ),
+            None => ("hotdev smoke".to_owned(), "hotdev.smoke".to_owned()),
+        };
+        let _ = writeln!(
             out,
-            "    <testcase classname=\"hotdev.smoke\" name=\"{}\" time=\"{}\"",
-            escape(&step.name),
-            secs(step.total_ms.unwrap_or(0))
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{}\">",
+            escape(&suite),
+            run.steps.len(),
+            count(run, failed),
+            count(run, skipped),
+            secs(run.duration_ms)
         );
-        match &step.outcome {
-            Outcome::Passed => out.push_str("/>\n"),
-            Outcome::NotRun | Outcome::Running => {
-                out.push_str(">\n      <skipped message=\"not run: an earlier step failed\"/>\n    </testcase>\n");
-            }
-            Outcome::Failed { code, reason } => {
-                let mut body = format!("{reason}\n");
-                if !run.tail.is_empty() {
-                    body.push_str("\nlast lines of the app's output:\n");
-                    for line in &run.tail {
-                        body.push_str(line);
-                        body.push('\n');
-                    }
+        for step in &run.steps {
+            let _ = write!(
+                out,
+                "    <testcase classname=\"{}\" name=\"{}\" time=\"{}\"",
+                escape(&class),
+                escape(&step.name),
+                secs(step.total_ms.unwrap_or(0))
+            );
+            match &step.outcome {
+                Outcome::Passed => out.push_str("/>\n"),
+                Outcome::NotRun | Outcome::Running => {
+                    out.push_str(">\n      <skipped message=\"not run: an earlier step failed\"/>\n    </testcase>\n");
                 }
-                let _ = write!(
-                    out,
-                    ">\n      <failure message=\"{}\" type=\"exit {code}\">{}</failure>\n    </testcase>\n",
-                    escape(reason),
-                    escape(&body)
-                );
+                Outcome::Failed { code, reason } => {
+                    let mut body = format!("{reason}\n");
+                    if !run.tail.is_empty() {
+                        body.push_str("\nlast lines of the app's output:\n");
+                        for line in &run.tail {
+                            body.push_str(line);
+                            body.push('\n');
+                        }
+                    }
+                    let _ = write!(
+                        out,
+                        ">\n      <failure message=\"{}\" type=\"exit {code}\">{}</failure>\n    </testcase>\n",
+                        escape(reason),
+                        escape(&body)
+                    );
+                }
             }
         }
+        out.push_str("  </testsuite>\n");
     }
-    out.push_str("  </testsuite>\n</testsuites>\n");
+    out.push_str("</testsuites>\n");
     out
 }
 
@@ -97,10 +110,18 @@ mod tests {
             duration_ms: 1500,
             tail: vec!["main.go:3: syntax error <here>".into()],
         };
-        let xml = render(&run);
+        let xml = render_apps(&[(None, &run)]);
         assert_eq!(xml.matches("<testcase ").count(), 3);
         assert!(xml.contains("<failure message=\"build 2 failed (exit 1)\" type=\"exit 3\">"));
         assert!(xml.contains("syntax error &lt;here&gt;"));
         assert!(xml.contains("<skipped "));
+        let both = render_apps(&[(Some("api"), &run), (Some("worker"), &run)]);
+        assert_eq!(both.matches("<testsuite ").count(), 2);
+        assert_eq!(
+            both.matches("<testcase classname=\"hotdev.smoke.worker\"")
+                .count(),
+            3
+        );
+        assert!(both.contains("<testsuites name=\"hotdev smoke\" tests=\"6\" failures=\"2\""));
     }
 }

@@ -54,6 +54,8 @@ enum Msg {
 
 struct Session {
     args: SmokeArgs,
+    /// With `[apps]`: the app this run checks; the other apps' events are not its business.
+    app: Option<String>,
     /// The child's configuration as smoke read it (the child reports the same error).
     config: Result<Config, String>,
     started: Instant,
@@ -69,19 +71,80 @@ struct Session {
 }
 
 pub fn run(args: &SmokeArgs, global: Vec<OsString>) -> u8 {
-    let check = match args.check.as_deref().map(Url::parse).transpose() {
-        Ok(check) => check,
-        Err(e) => return usage(&e),
+    let targets = match std::env::current_dir() {
+        Ok(cwd) => args::targets(&global, &cwd),
+        Err(_) => Vec::new(),
     };
-    let exe = match std::env::current_exe() {
-        Ok(exe) => exe,
-        Err(e) => return internal(&format!("cannot find the hotdev executable: {e}")),
-    };
+    match targets.as_slice() {
+        [] => match run_one(args, global, None) {
+            Ok(run) => finish(&[(None, &run)], args),
+            Err(code) => code,
+        },
+        apps => run_apps(args, &global, apps),
+    }
+}
+
+/// A file with several apps: one run per app, each `--app NAME` (which brings what it
+/// depends on) and watching only that app's events, its check URL its first TCP listener.
+fn run_apps(args: &SmokeArgs, global: &[OsString], apps: &[String]) -> u8 {
+    if args.check.is_some() || args.touch.is_some() {
+        return usage(
+            "--check and --touch name one app's URL and file, and this file has several apps\n  \
+             hint: pick one with `hotdev --app NAME smoke …`, or leave them out: smoke then \
+             edits a file of each app and checks each app's first listen address",
+        );
+    }
     let cwd = match std::env::current_dir() {
         Ok(cwd) => cwd,
         Err(e) => return internal(&format!("cannot read the working directory: {e}")),
     };
-    let config = args::load_config(&global, &cwd);
+    let mut runs = Vec::new();
+    for app in apps {
+        let mut global = global.to_vec();
+        global.extend(["--app".into(), app.into()]);
+        let mut one = args.clone();
+        one.junit = None;
+        one.report = None;
+        one.check = args::load_config(&global, &cwd, Some(app))
+            .ok()
+            .and_then(|config| {
+                config.listen.iter().find_map(|l| match l.address {
+                    crate::sockets::ListenAddress::Tcp(addr) => Some(addr),
+                    crate::sockets::ListenAddress::Unix(_) => None,
+                })
+            })
+            .map(|addr| format!("http://{addr}/"));
+        eprintln!("smoke: app {app}");
+        match run_one(&one, global, Some(app)) {
+            Ok(run) => {
+                eprintln!("{}", summary::table(&run));
+                runs.push((app.clone(), run));
+            }
+            Err(code) => return code,
+        }
+    }
+    let runs: Vec<(Option<&str>, &Run)> = runs
+        .iter()
+        .map(|(app, run)| (Some(app.as_str()), run))
+        .collect();
+    finish(&runs, args)
+}
+
+/// One smoke run: its steps, or the exit code of a run that could not start.
+fn run_one(args: &SmokeArgs, global: Vec<OsString>, app: Option<&str>) -> Result<Run, u8> {
+    let check = match args.check.as_deref().map(Url::parse).transpose() {
+        Ok(check) => check,
+        Err(e) => return Err(usage(&e)),
+    };
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => return Err(internal(&format!("cannot find the hotdev executable: {e}"))),
+    };
+    let cwd = match std::env::current_dir() {
+        Ok(cwd) => cwd,
+        Err(e) => return Err(internal(&format!("cannot read the working directory: {e}"))),
+    };
+    let config = args::load_config(&global, &cwd, app);
     let ready_by = config
         .as_ref()
         .ok()
@@ -92,16 +155,17 @@ pub fn run(args: &SmokeArgs, global: Vec<OsString>) -> u8 {
         signal_tx.send(Msg::Signal(signal)).is_ok()
     }) {
         Ok(handle) => handle,
-        Err(e) => return internal(&format!("cannot handle signals: {e}")),
+        Err(e) => return Err(internal(&format!("cannot handle signals: {e}"))),
     };
     let child_tx = tx.clone();
     let send = move |m: FromChild| child_tx.send(Msg::Child(m)).is_ok();
     let child = match Child::spawn(&exe, &args::child_args(&global), send) {
         Ok(child) => child,
-        Err(e) => return internal(&format!("cannot start {}: {e}", exe.display())),
+        Err(e) => return Err(internal(&format!("cannot start {}: {e}", exe.display()))),
     };
     let mut session = Session {
         args: args.clone(),
+        app: app.map(str::to_owned),
         config,
         started: Instant::now(),
         tx,
@@ -114,9 +178,9 @@ pub fn run(args: &SmokeArgs, global: Vec<OsString>) -> u8 {
         stopping: false,
     };
     session.run_loop(&rx);
-    let code = session.shutdown(&child, &rx);
+    let run = session.shutdown(&child, &rx);
     signals.close();
-    code
+    Ok(run)
 }
 
 impl Session {
@@ -163,8 +227,14 @@ impl Session {
         }
     }
 
+    /// Whether `event` is about another app than the one this run checks.
+    fn elsewhere(&self, event: &ChildEvent) -> bool {
+        matches!((&self.app, &event.app), (Some(want), Some(got)) if want != got)
+    }
+
     fn input_of(&mut self, msg: Msg) -> Option<Seen> {
         match msg {
+            Msg::Child(FromChild::Line(Line::Event(event))) if self.elsewhere(&event) => None,
             Msg::Child(FromChild::Line(Line::Event(event))) => {
                 if let Message::Started { .. } = &event.message {
                     let begin = self.begin(&event);
@@ -313,9 +383,9 @@ impl Session {
         Ok(())
     }
 
-    /// Stops everything, restores the file, checks for leftovers, prints and writes reports.
-    /// What it sees goes to the driver, which gives the shutdown verdict.
-    fn shutdown(mut self, child: &Child, rx: &Receiver<Msg>) -> u8 {
+    /// Stops everything, restores the file, checks for leftovers. What it sees goes to the
+    /// driver, which gives the shutdown verdict; the run's steps are the result.
+    fn shutdown(mut self, child: &Child, rx: &Receiver<Msg>) -> Run {
         let began = Instant::now();
         self.stop_probes.store(true, Ordering::Relaxed);
         let windows = self.load.take().map(Load::finish).unwrap_or_default();
@@ -342,7 +412,9 @@ impl Session {
                 let left = deadline.saturating_duration_since(Instant::now());
                 match rx.recv_timeout(left) {
                     Ok(Msg::Child(FromChild::Exited(code))) => self.child_exit = Some(code),
-                    Ok(Msg::Child(FromChild::Line(Line::Event(event)))) => {
+                    Ok(Msg::Child(FromChild::Line(Line::Event(event))))
+                        if !self.elsewhere(&event) =>
+                    {
                         // Still tracks process groups started late.
                         let _ = self.driver.step(self.at(), Seen::Event(event));
                     }
@@ -384,15 +456,14 @@ impl Session {
         let ready_by = ReadyBy::describe(self.driver.ready_by());
         let mut steps = self.driver.into_steps();
         steps.push(shutdown);
-        let run = Run {
+        Run {
             steps,
             ready_by,
             touched: self.touched.as_ref().map(|t| t.path().to_path_buf()),
             check: url,
             duration_ms: self.started.elapsed().as_millis() as u64,
             tail: child.tail.lines(),
-        };
-        finish(&run, &self.args)
+        }
     }
 
     /// Puts the touched file back; the problem, if it could not.
@@ -405,19 +476,41 @@ impl Session {
     }
 }
 
-/// Prints the table, writes the reports, returns the exit code.
-fn finish(run: &Run, args: &SmokeArgs) -> u8 {
+/// Prints the table (of one run; several print theirs as they end), writes the reports,
+/// returns the exit code: the first failed run's.
+fn finish(runs: &[(Option<&str>, &Run)], args: &SmokeArgs) -> u8 {
     // The app's output was streamed as it came (`app| `); the reports keep its tail.
-    let mut code = run.code();
-    eprintln!("{}", summary::table(run));
+    let mut code = runs
+        .iter()
+        .map(|(_, run)| run.code())
+        .find(|code| *code != exit::PASSED)
+        .unwrap_or(exit::PASSED);
+    let report = match runs {
+        [(None, run)] => {
+            eprintln!("{}", summary::table(run));
+            summary::json_report(run)
+        }
+        _ => {
+            let apps: serde_json::Map<String, serde_json::Value> = runs
+                .iter()
+                .map(|(app, run)| (app.unwrap_or("app").to_owned(), summary::json_report(run)))
+                .collect();
+            let verdict = if code == exit::PASSED {
+                "passed"
+            } else {
+                "failed"
+            };
+            eprintln!("smoke: {} apps, {verdict} (exit {code})", runs.len());
+            serde_json::json!({ "code": code, "apps": apps })
+        }
+    };
     let writes = [
         (args.report.as_ref(), {
-            let mut text =
-                serde_json::to_string_pretty(&summary::json_report(run)).unwrap_or_default();
+            let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
             text.push('\n');
             text
         }),
-        (args.junit.as_ref(), junit::render(run)),
+        (args.junit.as_ref(), junit::render_apps(runs)),
     ];
     for (path, text) in writes {
         if let Some(path) = path

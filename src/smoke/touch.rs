@@ -183,7 +183,7 @@ mod tests {
         fs::write(root.join("gen/y.go"), "package main\n").unwrap();
         fs::write(root.join("notes.txt"), "x").unwrap();
         let global = ["-i", "tmp/**", "--", "true"].map(std::ffi::OsString::from);
-        let config = crate::smoke::args::load_config(&global, root).unwrap();
+        let config = crate::smoke::args::load_config(&global, root, None).unwrap();
         let picked = pick(None, root, &config).unwrap();
         assert_eq!(picked, root.join("version.go"));
     }
@@ -199,7 +199,7 @@ mod tests {
         )
         .unwrap();
         fs::write(root.join("src/lib.go"), "package main\n").unwrap();
-        let config = crate::smoke::args::load_config(&[], root).unwrap();
+        let config = crate::smoke::args::load_config(&[], root, None).unwrap();
         let picked = pick(None, root, &config).unwrap();
         assert_eq!(picked, root.join("src/lib.go"));
     }
