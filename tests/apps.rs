@@ -310,16 +310,39 @@ fn human_output_names_each_app_on_every_line() {
 #[test]
 fn mistakes_across_apps_exit_2_with_the_app_and_the_place() {
     let m = multi("");
+    let hotdev = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_hotdev"))
+            .current_dir(m.fx.path())
+            .args(args)
+            .output()
+            .expect("run hotdev")
+    };
+    // `hotdev config` shows each app's effective settings with where each came from.
+    let config = String::from_utf8_lossy(&hotdev(&["config"]).stdout).into_owned();
+    for needle in [
+        "[apps.worker]\ndepends_on = [\"api\"]",
+        "[apps.worker.run]\ncommand = \"tmp/worker\"",
+        "[[apps.api.listen]]",
+        "# from .hotdev.toml:",
+    ] {
+        assert!(config.contains(needle), "no {needle:?} in\n{config}");
+    }
+    let debounce = config
+        .lines()
+        .find(|l| l.starts_with("debounce = \"100ms\""))
+        .unwrap_or_default();
+    assert!(
+        debounce.contains("from .hotdev.toml:5"),
+        "inherited from the top: {debounce}"
+    );
+    let schema = String::from_utf8_lossy(&hotdev(&["schema"]).stdout).into_owned();
+    assert!(schema.contains("\"depends_on\"") && schema.contains("\"restart_with\""));
     let text = m.fx.read(".hotdev.toml");
     m.fx.write(
         ".hotdev.toml",
         &text.replace("[apps.api]\n", "[apps.api]\ndepends_on = [\"worker\"]\n"),
     );
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hotdev"))
-        .current_dir(m.fx.path())
-        .arg("config")
-        .output()
-        .expect("run hotdev");
+    let out = hotdev(&["config"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(

@@ -175,6 +175,9 @@ pub enum Event {
     Reconfigured {
         settings: Settings,
         listen_changed: bool,
+        /// This app's configuration is the same as before (with `[apps]`, an edit of another
+        /// app's table): a config edit alone then asks nothing of it.
+        unchanged: bool,
     },
     /// The configuration could not be read again (the shell said why): the previous one
     /// stays in force.

@@ -79,6 +79,8 @@ struct PendingReload {
     changed: Vec<PathBuf>,
     /// What else the burst said, handled once the answer is in.
     rest: Option<Event>,
+    /// The watcher's burst it came in (0: none), for the build it leads to.
+    burst: u64,
 }
 
 /// The reload loop's state.
@@ -275,7 +277,8 @@ impl Engine {
             Event::Reconfigured {
                 settings,
                 listen_changed,
-            } => self.reconfigured(settings, listen_changed, out),
+                unchanged,
+            } => self.reconfigured(settings, listen_changed, unchanged, out),
             Event::ReconfigureFailed => {
                 if let Some(rest) = self.reload.take().and_then(|pending| pending.rest) {
                     self.handle(rest, out);

@@ -9,9 +9,10 @@ impl Engine {
     /// Watched files changed: hotdev's own files among them reload the configuration first;
     /// the rest is a change like any other.
     pub(super) fn changed(&mut self, changes: ChangeSet, out: &mut Vec<Action>) {
+        let burst = changes.burst;
         let (own, rest) = split_own(changes, &self.settings.own_files);
         if !own.is_empty() {
-            self.reconfigure(own, rest, out);
+            self.reconfigure(own, rest, burst, out);
             return;
         }
         match rest {
@@ -48,7 +49,7 @@ impl Engine {
             out.push(Action::Report(Note::Ignored { paths }));
         }
         if !own.is_empty() {
-            self.reconfigure(own, None, out);
+            self.reconfigure(own, None, 0, out);
         }
     }
 
@@ -56,22 +57,26 @@ impl Engine {
         &mut self,
         changed: Vec<PathBuf>,
         rest: Option<Event>,
+        burst: u64,
         out: &mut Vec<Action>,
     ) {
         self.reload = Some(PendingReload {
             changed: changed.clone(),
             rest,
+            burst,
         });
         out.push(Action::Reconfigure { changed });
     }
 
     /// The new configuration is in force. A new config file or a build's env file takes
     /// effect with a build (one, for the rest of the burst too); a run env file alone with a
-    /// restart of the current build.
+    /// restart of the current build. An edit of the config file that left this app's
+    /// configuration as it was (another app's table) asks nothing of it.
     pub(super) fn reconfigured(
         &mut self,
         settings: Settings,
         listen_changed: bool,
+        unchanged: bool,
         out: &mut Vec<Action>,
     ) {
         if settings.has_build && !self.settings.has_build {
@@ -82,10 +87,21 @@ impl Engine {
         if listen_changed {
             out.push(Action::Report(Note::ListenersKept));
         }
-        let Some(PendingReload { changed, rest }) = self.reload.take() else {
+        let Some(PendingReload {
+            changed,
+            rest,
+            burst,
+        }) = self.reload.take()
+        else {
             return;
         };
         let own = &self.settings.own_files;
+        if unchanged && changed.iter().all(|file| own.config.as_ref() == Some(file)) {
+            if let Some(rest) = rest {
+                self.handle(rest, out);
+            }
+            return;
+        }
         let config_edit = own.config.clone().filter(|file| changed.contains(file));
         let build_env = own
             .build_env
@@ -108,7 +124,10 @@ impl Engine {
                     self.handle(other, out);
                     ChangeSet::default()
                 }
-                None => ChangeSet::default(),
+                None => ChangeSet {
+                    burst,
+                    ..ChangeSet::default()
+                },
             };
             if !self.missed_while_paused() {
                 self.build_or_swap(

@@ -58,6 +58,10 @@ impl Shell {
             });
             new.proxy = current.proxy.clone();
         }
+        // With several apps, an edit of one app's table leaves the others alone. (Config has
+        // no PartialEq: regexes, commands; its Debug form names every value.) One app
+        // rebuilds on any edit, as it always did.
+        let unchanged = self.apps.len() > 1 && format!("{new:?}") == format!("{current:?}");
         if matches!(new.run.ready, Some(Readiness::Notify)) {
             self.apps[app]
                 .supervisor
@@ -77,6 +81,7 @@ impl Shell {
         Ok(Event::Reconfigured {
             settings,
             listen_changed,
+            unchanged,
         })
     }
 

@@ -32,6 +32,7 @@ fn reconfigured() -> Event {
     Event::Reconfigured {
         settings: own_settings(),
         listen_changed: false,
+        unchanged: false,
     }
 }
 
@@ -208,6 +209,7 @@ fn other_listeners_in_a_new_configuration_are_kept_and_said_so() {
     let actions = e.step(Event::Reconfigured {
         settings: own_settings(),
         listen_changed: true,
+        unchanged: false,
     });
     assert_eq!(actions[0], Action::Report(Note::ListenersKept));
 }
@@ -240,9 +242,31 @@ fn new_settings_apply_from_the_next_decision() {
             ..own_settings()
         },
         listen_changed: false,
+        unchanged: false,
     });
     assert_eq!(
         only_effects(e.decisions(ok(2))),
         vec![Action::ReloadGeneration { generation: 1 }]
     );
+}
+
+#[test]
+fn a_config_edit_that_left_this_app_as_it_was_asks_nothing_of_it() {
+    let mut e = serving_with_own_files();
+    e.step(changes(&[CONFIG], false));
+    let actions = e.step(Event::Reconfigured {
+        settings: own_settings(),
+        listen_changed: false,
+        unchanged: true,
+    });
+    assert_eq!(actions, vec![], "no build, no restart, nothing to say");
+    // An env file is read again whatever the config says: it still counts.
+    let mut e = serving_with_own_files();
+    e.step(changes(&[CONFIG, RUN_ENV], false));
+    let actions = e.step(Event::Reconfigured {
+        settings: own_settings(),
+        listen_changed: false,
+        unchanged: true,
+    });
+    assert!(!actions.is_empty(), "{actions:?}");
 }
