@@ -294,6 +294,12 @@ fn human_output_names_each_app_on_every_line() {
         BUILD,
     )
     .unwrap_or_else(|e| panic!("{e}\n{}", h.tail(40)));
+    // A failed build's block says whose it is on every line.
+    m.fx.replace("cmd/api/version.go", "\"api-v2\"", "\"api-v2\" +");
+    wait_until(BUILD, "the api's failed build block", || {
+        h.text().contains("api    │ cmd/api/version.go:")
+    })
+    .unwrap_or_else(|e| panic!("{e}\n{}", h.tail(40)));
     h.signal(Signal::SIGINT);
     h.wait_exit(SHORT).unwrap();
     let text = h.text();
@@ -302,6 +308,8 @@ fn human_output_names_each_app_on_every_line() {
         "api    │ api: listening on",
         "worker │ worker: listening on",
         "worker │ hotdev ▸ restarting: api was swapped (restart_with)",
+        "api    │ hotdev ✗ build 3 failed",
+        "api    │ ────",
     ] {
         assert!(text.contains(needle), "no {needle:?} in\n{text}");
     }

@@ -110,7 +110,8 @@ impl Reporter {
         // A build's output is shown even with -q when the build failed.
         if let Message::BuildOutput { lines, failed, .. } = message {
             if !lines.is_empty() && (*failed || verbosity >= Verbosity::Verbose) {
-                self.terminal.block(lines);
+                let prefix = self.app.as_ref().map_or("", |label| label.prefix.as_str());
+                self.terminal.block(lines, prefix);
             }
             return;
         }

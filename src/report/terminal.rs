@@ -100,13 +100,17 @@ impl Terminal {
 
     /// A build's own lines, verbatim (so `file:line:col` stays clickable), between rules, so
     /// they stand apart from the app's log.
-    pub fn block(&self, lines: &[String]) {
+    /// A build's output between two rules, each line after `prefix` (the app's name, with
+    /// several apps; else empty).
+    pub fn block(&self, lines: &[String], prefix: &str) {
         let rule = Style::new().dim().apply_to("─".repeat(60));
-        let mut text = format!("{rule}\n");
+        let mut text = format!("{prefix}{rule}\n");
         for line in lines {
+            text.push_str(prefix);
             text.push_str(line);
             text.push('\n');
         }
+        text.push_str(prefix);
         text.push_str(&rule.to_string());
         self.write_plain(&text);
     }
