@@ -307,6 +307,7 @@ fn human_output_names_each_app_on_every_line() {
         "api    │ hotdev ▸ listening on",
         "api    │ api: listening on",
         "worker │ worker: listening on",
+        "worker │ hotdev ▸ starts once api is ready (depends_on)",
         "worker │ hotdev ▸ restarting: api was swapped (restart_with)",
         "api    │ hotdev ✗ build 3 failed",
         "api    │ ────",

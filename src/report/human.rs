@@ -294,6 +294,16 @@ fn line_of(message: &Message) -> (Level, String) {
                 }
             ),
         ),
+        WaitingFor { apps } => (
+            Level::Step,
+            format!(
+                "starts once {} ready (depends_on)",
+                match apps.as_slice() {
+                    [one] => format!("{one} is"),
+                    _ => format!("{} are", apps.join(", ")),
+                }
+            ),
+        ),
         RestartWith { swapped } => (
             Level::Step,
             format!("restarting: {swapped} was swapped (restart_with)"),

@@ -166,6 +166,10 @@ pub enum Message {
         action: Redo,
     },
     /// The restart policy starts the app again after `delay`.
+    /// With `[apps]`: this app starts once these apps (its `depends_on`) are ready.
+    WaitingFor {
+        apps: Vec<String>,
+    },
     /// With `[apps]`: `swapped`, which this app lists in `restart_with`, was swapped, so this app
     /// restarts.
     RestartWith {

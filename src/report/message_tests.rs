@@ -47,6 +47,9 @@ fn samples() -> Vec<Message> {
         Message::Ignored {
             paths: vec!["/p/tmp/x".into()],
         },
+        Message::WaitingFor {
+            apps: vec!["api".into()],
+        },
         Message::RestartWith {
             swapped: "api".into(),
         },
@@ -189,6 +192,7 @@ fn variant(message: &Message) -> usize {
         Browser { .. } => 30,
         BuildShared { .. } => 31,
         RestartWith { .. } => 32,
+        WaitingFor { .. } => 33,
     }
 }
 

@@ -177,6 +177,16 @@ fn labels(apps: &[App], reporter: &Reporter) -> Vec<(Reporter, String)> {
 
 impl Shell {
     fn run_loop(&mut self, rx: &bus::Receiver) -> u8 {
+        for run in &self.apps {
+            if !run.depends_on.is_empty() {
+                let apps = run
+                    .depends_on
+                    .iter()
+                    .map(|dep| self.apps[*dep].name.clone())
+                    .collect();
+                run.reporter.report(&Message::WaitingFor { apps });
+            }
+        }
         self.start_due();
         loop {
             let (app, event) = match self.follow_ups.pop_front() {
