@@ -571,18 +571,23 @@ fn websocket_echo() -> Handler {
     })
 }
 
+/// A WebSocket to `/ws` through the proxy at `address`, its handshake answered with 101.
+fn websocket_to(address: SocketAddr) -> tungstenite::WebSocket<TcpStream> {
+    let stream = TcpStream::connect(address).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    let url = format!("ws://{address}/ws");
+    let (socket, response) = tungstenite::client::client(url.as_str(), stream).expect("handshake");
+    assert_eq!(response.status(), 101);
+    socket
+}
+
 #[test]
 fn a_websocket_echoes_through_the_proxy() {
     let upstream = Upstream::start(localhost(), websocket_echo());
     let proxy = proxy_to(upstream.addr, Duration::from_secs(5));
-    let stream = TcpStream::connect(proxy.local_addr()).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .expect("timeout");
-    let url = format!("ws://{}/ws", proxy.local_addr());
-    let (mut socket, response) =
-        tungstenite::client::client(url.as_str(), stream).expect("handshake");
-    assert_eq!(response.status(), 101);
+    let mut socket = websocket_to(proxy.local_addr());
     for text in ["hello", "through the proxy"] {
         socket.send(tungstenite::Message::text(text)).expect("send");
         let echo = socket.read().expect("echo");
@@ -604,12 +609,7 @@ fn a_websocket_echoes_through_the_proxy() {
 fn a_websocket_whose_app_vanishes_gets_a_clean_close() {
     let upstream = Upstream::start(localhost(), websocket_echo());
     let proxy = proxy_to(upstream.addr, Duration::from_secs(5));
-    let stream = TcpStream::connect(proxy.local_addr()).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .expect("timeout");
-    let url = format!("ws://{}/ws", proxy.local_addr());
-    let (mut socket, _) = tungstenite::client::client(url.as_str(), stream).expect("handshake");
+    let mut socket = websocket_to(proxy.local_addr());
     socket
         .send(tungstenite::Message::text("hello"))
         .expect("send");

@@ -123,48 +123,33 @@ fn from_procfile(
     path: Option<&Path>,
     target: &Path,
 ) -> Result<(), Error> {
-    let path = match path {
-        Some(path) => cwd.join(path),
-        None => PROCFILES
-            .iter()
-            .map(|name| dir.join(name))
-            .find(|path| path.is_file())
-            .ok_or_else(|| {
-                Error::usage(format!(
-                    "no Procfile in {}: looked for {}\n  hint: name one with `--from-procfile PATH`",
-                    dir.display(),
-                    PROCFILES.join(" and ")
-                ))
-            })?,
-    };
-    let shown_source = shown(cwd, &path);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| Error::usage(format!("cannot read `{}`: {e}", shown_source.display())))?;
-    let translation = procfile::translate(&text)
-        .map_err(|e| Error::usage(format!("`{}`: {e}", shown_source.display())))?;
-    let shown_target = shown(cwd, target);
-    std::fs::write(target, &translation.text)
-        .map_err(|e| Error::runtime(format!("cannot write `{}`: {e}", shown_target.display())))?;
-    let mut say = Say::stderr();
-    say.info(&format!("read {}", shown_source.display()));
-    for note in &translation.notes {
-        let line = format!("{} {}: {}", shown_source.display(), note.key, note.text);
-        if note.mapped {
-            say.info(&line);
-        } else {
-            say.warn(&line);
-        }
-    }
+    let found = PROCFILES
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|path| path.is_file());
+    let source = source_path(
+        cwd,
+        dir,
+        path,
+        found,
+        &PROCFILES,
+        "no Procfile",
+        "--from-procfile",
+    )?;
+    let shown_source = shown(cwd, &source).display().to_string();
+    let translation = translate(cwd, &source, procfile::translate)?;
     let apps = translation.notes.iter().filter(|n| n.mapped).count();
-    say.good(&format!(
-        "wrote {} ({apps} apps; each runs as is: add a build and drop `watch = false` to rebuild one on a change)",
-        shown_target.display()
-    ));
-    let next = next_command(cli);
-    say.info(&format!(
-        "next: check it with `{next} config`, then run `{next}`"
-    ));
-    Ok(())
+    write_translation(
+        cli,
+        cwd,
+        target,
+        &shown_source,
+        &translation,
+        |note| format!("{shown_source} {}: {}", note.key, note.text),
+        &format!(
+            "{apps} apps; each runs as is: add a build and drop `watch = false` to rebuild one on a change"
+        ),
+    )
 }
 
 /// `hotdev init --from-air`: translate the air config, write it, and say what became of every
@@ -173,43 +158,95 @@ fn from_air_config(
     cli: &Cli,
     cwd: &Path,
     dir: &Path,
-    air_path: Option<&Path>,
+    path: Option<&Path>,
     target: &Path,
 ) -> Result<(), Error> {
-    let air_path = match air_path {
-        Some(path) => cwd.join(path),
-        None => air::find(dir).ok_or_else(|| {
+    let source = source_path(
+        cwd,
+        dir,
+        path,
+        air::find(dir),
+        &air::AIR_FILES,
+        "no air config",
+        "--from-air",
+    )?;
+    let shown_source = shown(cwd, &source).display().to_string();
+    let translation = translate(cwd, &source, air::translate)?;
+    let unmapped = translation.notes.iter().filter(|n| !n.mapped).count();
+    write_translation(
+        cli,
+        cwd,
+        target,
+        &shown_source,
+        &translation,
+        |note| format!("air `{}`: {}", note.key, note.text),
+        &format!(
+            "{} air keys mapped, {unmapped} with no equivalent: see the ! lines",
+            translation.notes.len() - unmapped
+        ),
+    )
+}
+
+/// The file to translate: the one named (relative to `cwd`), else the one `found` among
+/// `names` in `dir`.
+fn source_path(
+    cwd: &Path,
+    dir: &Path,
+    named: Option<&Path>,
+    found: Option<PathBuf>,
+    names: &[&str],
+    none: &str,
+    flag: &str,
+) -> Result<PathBuf, Error> {
+    match named {
+        Some(path) => Ok(cwd.join(path)),
+        None => found.ok_or_else(|| {
             Error::usage(format!(
-                "no air config in {}: looked for {}\n  hint: name one with `--from-air PATH`",
+                "{none} in {}: looked for {}\n  hint: name one with `{flag} PATH`",
                 dir.display(),
-                air::AIR_FILES.join(" and ")
+                names.join(" and ")
             ))
-        })?,
-    };
-    let shown_air = shown(cwd, &air_path);
-    let text = std::fs::read_to_string(&air_path)
-        .map_err(|e| Error::usage(format!("cannot read `{}`: {e}", shown_air.display())))?;
-    let translation = air::translate(&text)
-        .map_err(|e| Error::usage(format!("`{}`: {e}", shown_air.display())))?;
+        }),
+    }
+}
+
+/// Reads `source` and translates it; errors name the file.
+fn translate(
+    cwd: &Path,
+    source: &Path,
+    translate: fn(&str) -> Result<air::Translation, String>,
+) -> Result<air::Translation, Error> {
+    let shown_source = shown(cwd, source);
+    let text = std::fs::read_to_string(source)
+        .map_err(|e| Error::usage(format!("cannot read `{}`: {e}", shown_source.display())))?;
+    translate(&text).map_err(|e| Error::usage(format!("`{}`: {e}", shown_source.display())))
+}
+
+/// Writes the translated file and says what became of everything in the source: mapped notes
+/// as steps, the rest as warnings, then what was written and what to run next.
+fn write_translation(
+    cli: &Cli,
+    cwd: &Path,
+    target: &Path,
+    shown_source: &str,
+    translation: &air::Translation,
+    line_of: impl Fn(&air::Note) -> String,
+    summary: &str,
+) -> Result<(), Error> {
     let shown_target = shown(cwd, target);
     std::fs::write(target, &translation.text)
         .map_err(|e| Error::runtime(format!("cannot write `{}`: {e}", shown_target.display())))?;
     let mut say = Say::stderr();
-    say.info(&format!("read {}", shown_air.display()));
+    say.info(&format!("read {shown_source}"));
     for note in &translation.notes {
-        let line = format!("air `{}`: {}", note.key, note.text);
+        let line = line_of(note);
         if note.mapped {
             say.info(&line);
         } else {
             say.warn(&line);
         }
     }
-    let unmapped = translation.notes.iter().filter(|n| !n.mapped).count();
-    say.good(&format!(
-        "wrote {} ({} air keys mapped, {unmapped} with no equivalent: see the ! lines)",
-        shown_target.display(),
-        translation.notes.len() - unmapped
-    ));
+    say.good(&format!("wrote {} ({summary})", shown_target.display()));
     let next = next_command(cli);
     say.info(&format!(
         "next: check it with `{next} config`, then run `{next}`"
