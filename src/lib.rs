@@ -83,7 +83,9 @@ fn run_cli(cli: Cli) -> u8 {
 /// Runs hotdev: the reload loop, until it is asked to stop.
 fn serve(cli: &Cli, cwd: &Path) -> Result<u8, Error> {
     let apps = config::load_apps(cli, cwd)?;
-    let config = &apps[0].config;
+    let Some(config) = apps.first().map(|app| &app.config) else {
+        return Err(Error::usage("the configuration has no app to run"));
+    };
     if config.file.is_none()
         && config.output.format == report::LogFormat::Human
         && let Some(air) = init::air::find(&config.root)

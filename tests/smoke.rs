@@ -539,4 +539,27 @@ run = {{ command = "tmp/worker", env = {{ ADDR = "127.0.0.1:{worker}", API_URL =
         "{}",
         refused.stderr
     );
+    // One app picked: its URL may be given.
+    let picked = project.smoke(
+        &["--app", "api"],
+        &[
+            "--reloads",
+            "1",
+            "--check",
+            &format!("http://127.0.0.1:{api}/"),
+        ],
+    );
+    assert_eq!(picked.code, Some(0), "{}", picked.stderr);
+    assert!(
+        picked.stderr.contains("smoke: app api"),
+        "{}",
+        picked.stderr
+    );
+    assert!(
+        !picked.stderr.contains("smoke: app worker"),
+        "{}",
+        picked.stderr
+    );
+    assert_untouched(&project, &before);
+    assert_nothing_left(&project);
 }

@@ -87,7 +87,7 @@ pub fn run(args: &SmokeArgs, global: Vec<OsString>) -> u8 {
 /// A file with several apps: one run per app, each `--app NAME` (which brings what it
 /// depends on) and watching only that app's events, its check URL its first TCP listener.
 fn run_apps(args: &SmokeArgs, global: &[OsString], apps: &[String]) -> u8 {
-    if args.check.is_some() || args.touch.is_some() {
+    if apps.len() > 1 && (args.check.is_some() || args.touch.is_some()) {
         return usage(
             "--check and --touch name one app's URL and file, and this file has several apps\n  \
              hint: pick one with `hotdev --app NAME smoke …`, or leave them out: smoke then \
@@ -105,15 +105,14 @@ fn run_apps(args: &SmokeArgs, global: &[OsString], apps: &[String]) -> u8 {
         let mut one = args.clone();
         one.junit = None;
         one.report = None;
-        one.check = args::load_config(&global, &cwd, Some(app))
-            .ok()
-            .and_then(|config| {
-                config.listen.iter().find_map(|l| match l.address {
-                    crate::sockets::ListenAddress::Tcp(addr) => Some(addr),
-                    crate::sockets::ListenAddress::Unix(_) => None,
-                })
+        // The URL given (one app picked), else the app's first TCP listener.
+        one.check = args.check.clone().or_else(|| {
+            let config = args::load_config(&global, &cwd, Some(app)).ok()?;
+            config.listen.iter().find_map(|l| match l.address {
+                crate::sockets::ListenAddress::Tcp(addr) => Some(format!("http://{addr}/")),
+                crate::sockets::ListenAddress::Unix(_) => None,
             })
-            .map(|addr| format!("http://{addr}/"));
+        });
         eprintln!("smoke: app {app}");
         match run_one(&one, global, Some(app)) {
             Ok(run) => {

@@ -65,7 +65,9 @@ pub fn load(cli: &Cli, cwd: &Path) -> Result<Config, ConfigError> {
             .with_hint("pick one with `--app NAME` (one that depends on no other app)"),
         ));
     }
-    Ok(apps.remove(0).config)
+    apps.pop()
+        .map(|app| app.config)
+        .ok_or_else(|| ConfigError::nowhere(Problem::new("the configuration has no app to run")))
 }
 
 /// Every app of the configuration (one for a file without `[apps]`), in name order, limited

@@ -69,7 +69,9 @@ pub fn run(cli: &Cli, cwd: &Path, format: ConfigFormatArg) -> Result<(), Error> 
 /// Loads the configuration and works out where each value came from.
 pub fn effective(cli: &Cli, cwd: &Path) -> Result<Effective, Error> {
     let apps = super::load_apps(cli, cwd)?;
-    let config = &apps[0].config;
+    let Some(config) = apps.first().map(|app| &app.config) else {
+        return Err(Error::usage("the configuration has no app"));
+    };
     let source = match &config.file {
         Some(path) => {
             let text = std::fs::read_to_string(path)
