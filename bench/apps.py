@@ -22,17 +22,14 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HOTDEV = os.path.join(ROOT, "target", "release", "hotdev")
+from hotdev_events import ROOT, Hotdev, rss_kib
 APPS = [f"svc{i}" for i in range(1, 6)]
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -78,65 +75,10 @@ def project(work):
     subprocess.run(["go", "build", "-o", "tmp/", "./..."], cwd=work, check=True)
 
 
-class Hotdev:
-    def __init__(self, workdir, config):
-        self.events = []
-        self.cond = threading.Condition()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HOTDEV")}
-        self.proc = subprocess.Popen(
-            [HOTDEV, "--no-keys", "--log-format", "json", "-c", config],
-            cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, start_new_session=True, text=True)
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.proc.stderr:
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue
-            with self.cond:
-                self.events.append(event)
-                self.cond.notify_all()
-
-    def wait(self, pred, timeout, start=0):
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while True:
-                for e in self.events[start:]:
-                    if pred(e):
-                        return e
-                left = deadline - time.monotonic()
-                if left <= 0 or self.proc.poll() is not None:
-                    raise RuntimeError("timed out waiting for an event")
-                self.cond.wait(min(left, 0.2))
-
-    def cursor(self):
-        with self.cond:
-            return len(self.events)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-
-
 def cpu_ticks(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def inotify_watches(pid):
@@ -157,7 +99,7 @@ def ready(e, app, generation):
 
 def measure(work, hotdevs, by_app, reloads, idle):
     for name in by_app:
-        by_app[name].wait(lambda e, n=name: ready(e, n, 1), 300)
+        by_app[name].wait_for(lambda e, n=name: ready(e, n, 1), 300)
     time.sleep(1.0)  # let start-up settle before the idle window
     pids = [h.proc.pid for h in hotdevs]
     before = sum(cpu_ticks(p) for p in pids)
@@ -175,7 +117,7 @@ def measure(work, hotdevs, by_app, reloads, idle):
         with open(version, "w") as f:
             f.write(text.replace(text.split('"')[1], f"svc1-r{i}", 1))
         gen = i + 2
-        done = h.wait(lambda e: ready(e, "svc1", gen), 120, start)
+        done = h.wait_for(lambda e: ready(e, "svc1", gen), 120, start)
         seen = h.events[start:]
         change = next(e for e in seen if e.get("event") == "change")
         built = next(e for e in seen if e.get("event") == "build_ok")
@@ -199,15 +141,15 @@ def main():
         try:
             project(work)
             if setup == "one hotdev, 1 app":
-                h = Hotdev(work, "svc1.toml")
+                h = Hotdev(work, ["-c", "svc1.toml"])
                 hotdevs = [h]
                 by_app = {"svc1": h}
             elif setup == "one hotdev, 5 apps":
-                h = Hotdev(work, "all.toml")
+                h = Hotdev(work, ["-c", "all.toml"])
                 hotdevs = [h]
                 by_app = {name: h for name in APPS}
             else:
-                by_app = {name: Hotdev(work, f"{name}.toml") for name in APPS}
+                by_app = {name: Hotdev(work, ["-c", f"{name}.toml"]) for name in APPS}
                 hotdevs = list(by_app.values())
             results[setup] = measure(work, hotdevs, by_app, args.reloads, args.idle)
             log(f"{setup}: {json.dumps(results[setup])}")

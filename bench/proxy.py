@@ -20,7 +20,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -29,8 +28,7 @@ import tempfile
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HOTDEV = os.path.join(ROOT, "target", "release", "hotdev")
+from hotdev_events import ROOT, Hotdev
 
 
 def log(msg):
@@ -41,58 +39,6 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-class Hotdev:
-    """hotdev --log-format json in a copy of go-web, its events read in a thread."""
-
-    def __init__(self, workdir):
-        self.events = []
-        self.cond = threading.Condition()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HOTDEV")}
-        self.proc = subprocess.Popen(
-            [HOTDEV, "--no-keys", "--log-format", "json"],
-            cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, start_new_session=True, text=True)
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.proc.stderr:
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue
-            with self.cond:
-                self.events.append(event)
-                self.cond.notify_all()
-
-    def wait(self, name, timeout, **fields):
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while True:
-                for e in self.events:
-                    if e.get("event") == name and all(e.get(k) == v for k, v in fields.items()):
-                        return e
-                left = deadline - time.monotonic()
-                if left <= 0 or self.proc.poll() is not None:
-                    raise RuntimeError(f"no {name} {fields} within {timeout}s")
-                self.cond.wait(min(left, 0.2))
-
-    def rss_kib(self):
-        with open(f"/proc/{self.proc.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
 
 
 def wrk(port, path, connections, seconds, close):
