@@ -143,6 +143,11 @@ fn an_app_that_binds_its_own_port_gets_pages_reloaded_once_it_accepts() {
     hotdev
         .wait_for("generation_ready", &[("generation", json!(1))], FIRST_BUILD)
         .unwrap();
+    // Generation 1's own reload goes out just after its `generation_ready`: a page that
+    // connects before it would take it for generation 2's.
+    hotdev
+        .wait_for("browser", &[("action", json!("reload"))], SHORT)
+        .unwrap();
     let mut page = Sse::open(proxy, "/__hotdev/events");
     page.until("hello").unwrap();
     fixture.set_version("version.go", "v2");
@@ -324,4 +329,88 @@ fn a_websocket_through_the_proxy_is_closed_cleanly_on_a_swap_and_reconnects() {
     let mut again = connect();
     again.send(tungstenite::Message::text("two")).unwrap();
     assert_eq!(again.read().unwrap().into_text().unwrap().as_str(), "two");
+}
+
+/// A proxy belongs to an app (`[apps.web.proxy]`): next to another app, the page through it
+/// gets the client script, the events name the app, and a template edit reloads its pages.
+#[test]
+fn an_apps_own_proxy_serves_its_pages_next_to_another_app() {
+    require_go();
+    let fixture = Fixture::copy("go-web");
+    let (app, proxy) = (free_addr(), free_addr());
+    fixture.write(
+        ".hotdev.toml",
+        &format!(
+            r#"[watch]
+extensions = ["go", "mod"]
+ignore = ["tmp/**"]
+
+[apps.web]
+build = {{ command = "go build -o tmp/app ." }}
+run = {{ command = "tmp/app", ready = {{ notify = true }} }}
+
+[[apps.web.listen]]
+address = "{app}"
+
+[apps.web.proxy]
+address = "{proxy}"
+reload_only = ["templates/**"]
+
+[apps.side]
+build = false
+watch = false
+run = {{ command = "sleep 1000" }}
+"#
+        ),
+    );
+    let hotdev = Hotdev::start(fixture.path(), &[]);
+    hotdev
+        .wait_for("proxy", &[("app", json!("web"))], SHORT)
+        .unwrap();
+    hotdev
+        .wait_for(
+            "generation_ready",
+            &[("app", json!("web")), ("generation", json!(1))],
+            FIRST_BUILD,
+        )
+        .unwrap();
+    hotdev
+        .wait_for("generation_started", &[("app", json!("side"))], SHORT)
+        .unwrap();
+    // Generation 1's own reload first, so that the page below sees only the template's.
+    hotdev
+        .wait_for(
+            "browser",
+            &[("app", json!("web")), ("action", json!("reload"))],
+            SHORT,
+        )
+        .unwrap();
+    let page = Client::connect(proxy)
+        .get("GET", "/", &[])
+        .expect("the page through the proxy");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.text().contains("/__hotdev/client.js"),
+        "{}",
+        page.text()
+    );
+    let mut events = Sse::open(proxy, "/__hotdev/events");
+    events.client_timeout(SHORT);
+    assert_eq!(events.next().expect("hello").event, "hello");
+    let from = hotdev.cursor();
+    fixture.replace("templates/layout.html", "</body>", "<p>edited</p></body>");
+    assert_eq!(events.next().expect("reload").event, "reload");
+    hotdev
+        .wait_event_from(
+            from,
+            |e| support::is(e, "browser") && e["app"] == "web",
+            SHORT,
+        )
+        .unwrap();
+    assert!(
+        hotdev.events()[from..]
+            .iter()
+            .all(|e| !support::is(e, "build_started")),
+        "a template edit builds nothing"
+    );
 }
