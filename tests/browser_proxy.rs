@@ -55,6 +55,8 @@ fn through_the_proxy(fixture: &Fixture, url: &str, hotdev: &Hotdev) -> Result<()
         };
     }
     hotdev.wait_for("generation_ready", &[("generation", json!(1))], FIRST_BUILD)?;
+    // Generation 1's own page reload goes out just after; the page opens after it.
+    hotdev.wait_for("browser", &[("action", json!("reload"))], SHORT)?;
     note!("0. hotdev serves generation 1; proxy at {url}");
     let mut browser = Browser::launch()?;
     let mut page = browser.page()?;
