@@ -22,26 +22,15 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 
-from hotdev_events import ROOT, Hotdev, rss_kib
+from hotdev_events import ROOT, Hotdev, free_port, inotify_watches, log, rss_kib
+
 APPS = [f"svc{i}" for i in range(1, 6)]
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def app_toml(name, port, table):
@@ -79,17 +68,6 @@ def cpu_ticks(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])
-
-
-def inotify_watches(pid):
-    n = 0
-    for fd in os.listdir(f"/proc/{pid}/fdinfo"):
-        try:
-            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
-                n += sum(1 for line in f if line.startswith("inotify wd:"))
-        except OSError:
-            pass
-    return n
 
 
 def ready(e, app, generation):

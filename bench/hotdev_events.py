@@ -1,15 +1,40 @@
-"""A release hotdev run by a benchmark script: `--log-format json`, its events read in a
-thread, waited for with a deadline, and its RSS. Shared by bench/proxy.py and bench/apps.py."""
+"""What bench/proxy.py and bench/apps.py share: a release hotdev run with `--log-format
+json`, its events read in a thread and waited for with a deadline; a process's RSS and
+inotify watches; a free port; a log line."""
 
 import json
 import os
 import signal
+import socket
 import subprocess
+import sys
 import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HOTDEV = os.path.join(ROOT, "target", "release", "hotdev")
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def inotify_watches(pid):
+    """The inotify watches of `pid`: the `inotify wd:` lines of its fds."""
+    n = 0
+    for fd in os.listdir(f"/proc/{pid}/fdinfo"):
+        try:
+            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                n += sum(1 for line in f if line.startswith("inotify wd:"))
+        except OSError:
+            pass
+    return n
 
 
 def rss_kib(pid):

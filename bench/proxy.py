@@ -28,17 +28,8 @@ import tempfile
 import threading
 import time
 
-from hotdev_events import ROOT, Hotdev
+from hotdev_events import ROOT, Hotdev, free_port, log
 
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wrk(port, path, connections, seconds, close):
